@@ -1,0 +1,145 @@
+//! `eks-emulator`: serves the EKS API emulator on 127.0.0.1 until SIGINT/SIGTERM.
+//! Prints exactly one line, the base URL, once it is listening.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use acceptance::emulator::{serve, EmulatorConfig};
+use anyhow::{bail, Context};
+
+const USAGE: &str = "\
+Usage: eks-emulator [--port N] [--account-id ID] [--region R]
+
+Serves an EKS API emulator (pod identity associations, clusters, tags) on 127.0.0.1.
+Prints the base URL (http://127.0.0.1:PORT) on one line once listening, then serves until
+SIGINT or SIGTERM. Admin endpoints live under /_emulator/.
+
+Options:
+  --port N          port to listen on (default 0: the OS picks one)
+  --account-id ID   AWS account id of the emulated endpoint (default 123456789012)
+  --region R        region the endpoint serves and accepts signatures for (default eu-west-1)
+  -h, --help        print this help";
+
+struct Options {
+    port: u16,
+    config: EmulatorConfig,
+}
+
+/// `Ok(None)` when help was requested.
+fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<Option<Options>> {
+    let mut options = Options {
+        port: 0,
+        config: EmulatorConfig::default(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        let mut value = || -> anyhow::Result<String> {
+            match inline_value.clone().or_else(|| args.next()) {
+                Some(value) => Ok(value),
+                None => bail!("{flag} needs a value"),
+            }
+        };
+        match flag.as_str() {
+            "--port" => {
+                let raw = value()?;
+                options.port = raw
+                    .parse()
+                    .with_context(|| format!("--port: {raw:?} is not a port number"))?;
+            }
+            "--account-id" => {
+                let account_id = value()?;
+                if account_id.len() != 12 || !account_id.chars().all(|c| c.is_ascii_digit()) {
+                    bail!("--account-id: {account_id:?} is not a 12-digit AWS account id");
+                }
+                options.config.account_id = account_id;
+            }
+            "--region" => {
+                let region = value()?;
+                if region.is_empty() {
+                    bail!("--region must not be empty");
+                }
+                options.config.region = region;
+            }
+            other => bail!("unknown argument {other:?}"),
+        }
+    }
+    Ok(Some(options))
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn run(options: Options) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "http://{address}").context("writing the URL to stdout")?;
+    stdout.flush().context("flushing stdout")?;
+    drop(stdout);
+    serve(listener, options.config, shutdown_signal())
+        .await
+        .context("serving")
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("eks-emulator: {err:#}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("eks-emulator: cannot start the tokio runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("eks-emulator: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! moto (IAM and STS) as a child process on a free loopback port.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine;
+
+use super::workspace_root;
+
+/// How to start moto.
+#[derive(Debug, Clone, Default)]
+pub struct MotoOptions {
+    /// Enforce IAM authentication (moto's INITIAL_NO_AUTH_ACTION_COUNT=0): every request must be
+    /// signed with an access key that exists in moto, so made-up credentials are rejected.
+    pub enforce_auth: bool,
+}
+
+/// A running moto server. Killed when dropped; also exits by itself when the test process dies,
+/// because it serves only while its standard input is open.
+pub struct MotoServer {
+    url: String,
+    child: Child,
+    _stdin: ChildStdin,
+    recording: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// One IAM or STS request moto received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MotoRequest {
+    /// The signing service from the SigV4 credential scope: `iam` or `sts`.
+    pub service: String,
+    /// The Query-protocol action, e.g. `CreateRole`.
+    pub action: String,
+}
+
+impl MotoRequest {
+    /// IAM calls that change something (everything but Get*/List*).
+    pub fn is_iam_write(&self) -> bool {
+        self.service == "iam" && !self.action.starts_with("Get") && !self.action.starts_with("List")
+    }
+}
+
+/// The project-local virtualenv that holds moto (`make venv` creates it).
+pub fn venv_python() -> Result<PathBuf> {
+    let venv = std::env::var_os("PODIDENTITY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv"));
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        bail!(
+            "moto is not installed: {} does not exist. Run `make venv` (or `make test`, which \
+             creates the project's virtualenv with moto[server] from acceptance-tests/moto/requirements.txt).",
+            python.display()
+        );
+    }
+    Ok(python)
+}
+
+impl MotoServer {
+    pub fn start(options: &MotoOptions) -> Result<MotoServer> {
+        let python = venv_python()?;
+        let launcher = workspace_root().join("acceptance-tests/moto/launch.py");
+        let dir = tempfile::tempdir()?;
+        let recording = dir.path().join("moto-recording.jsonl");
+        let mut cmd = Command::new(&python);
+        cmd.arg(&launcher)
+            .arg("--port")
+            .arg("0")
+            .env("MOTO_ENABLE_RECORDING", "1")
+            .env("MOTO_RECORDER_FILEPATH", &recording)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if options.enforce_auth {
+            cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", "0");
+        }
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting moto with {}", python.display()))?;
+        let stdin = child.stdin.take().ok_or_else(|| anyhow!("moto stdin"))?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("moto stdout"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let url = line.trim().to_string();
+        if !url.starts_with("http://127.0.0.1:") {
+            let _ = child.kill();
+            bail!("moto did not start (printed {line:?}); is moto[server] installed in the venv?");
+        }
+        Ok(MotoServer {
+            url,
+            child,
+            _stdin: stdin,
+            recording,
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Every IAM/STS request recorded since the start or the last [`Self::clear_requests`].
+    pub fn requests(&self) -> Result<Vec<MotoRequest>> {
+        read_recording(&self.recording)
+    }
+
+    pub fn clear_requests(&self) -> Result<()> {
+        std::fs::write(&self.recording, b"")?;
+        Ok(())
+    }
+
+    /// IAM requests that change something, recorded so far.
+    pub fn iam_writes(&self) -> Result<Vec<MotoRequest>> {
+        Ok(self
+            .requests()?
+            .into_iter()
+            .filter(MotoRequest::is_iam_write)
+            .collect())
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_recording(path: &Path) -> Result<Vec<MotoRequest>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(e.into()),
+    };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(parse_recorded)
+        .collect()
+}
+
+fn parse_recorded(line: &str) -> Result<MotoRequest> {
+    let entry: serde_json::Value = serde_json::from_str(line)?;
+    let headers = entry["headers"].as_object().cloned().unwrap_or_default();
+    let auth = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or("");
+    // Credential=AKID/20240101/us-east-1/iam/aws4_request
+    let service = auth
+        .split("Credential=")
+        .nth(1)
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("unknown")
+        .to_string();
+    let body = entry["body"].as_str().unwrap_or("");
+    let body = if entry["body_encoded"].as_bool() == Some(true) {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(body)?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        body.to_string()
+    };
+    let url = entry["url"].as_str().unwrap_or("");
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let action = [body.as_str(), query]
+        .iter()
+        .flat_map(|s| s.split('&'))
+        .find_map(|pair| pair.strip_prefix("Action="))
+        .unwrap_or("Unknown")
+        .to_string();
+    Ok(MotoRequest { service, action })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_lines_give_service_and_action() {
+        let body = base64::engine::general_purpose::STANDARD
+            .encode("Action=CreateRole&Version=2010-05-08&RoleName=x");
+        let line = serde_json::json!({
+            "headers": {"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00"},
+            "method": "POST", "url": "http://127.0.0.1:1/", "body": body, "body_encoded": true
+        })
+        .to_string();
+        let req = parse_recorded(&line).unwrap();
+        assert_eq!(req.service, "iam");
+        assert_eq!(req.action, "CreateRole");
+        assert!(req.is_iam_write());
+        let get = MotoRequest {
+            service: "iam".into(),
+            action: "GetRole".into(),
+        };
+        assert!(!get.is_iam_write());
+    }
+}

@@ -1,0 +1,362 @@
+//! The provider block, configured through the real terraform CLI against moto and the EKS
+//! emulator: endpoints, credentials, region, account guards, retries, logging, and what a person
+//! sees when running the binary by hand.
+
+use acceptance::harness::{MotoOptions, Stack, Terraform, ACCOUNT_ID, SECRET_ACCESS_KEY};
+use serde_json::json;
+
+/// A configuration that makes terraform configure the provider and call EKS once.
+fn config_with(provider_body: &str) -> String {
+    format!(
+        r#"
+provider "podidentity" {{
+{provider_body}
+}}
+
+data "aws_eks_pod_identity_associations" "all" {{
+  provider     = podidentity
+  cluster_name = "shop-blue"
+}}
+
+output "count" {{
+  value = length(data.aws_eks_pod_identity_associations.all.associations)
+}}
+"#
+    )
+}
+
+fn stack_with_cluster() -> Stack {
+    let stack = Stack::start();
+    stack.create_cluster("shop-blue");
+    stack
+}
+
+#[test]
+fn provider_configures_against_the_stack_from_environment_variables() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(""));
+    tf.apply();
+    assert_eq!(tf.outputs()["count"], json!(0));
+
+    let sts: Vec<_> = stack
+        .moto
+        .requests()
+        .expect("moto recording")
+        .into_iter()
+        .filter(|r| r.service == "sts")
+        .map(|r| r.action)
+        .collect();
+    assert!(
+        sts.contains(&"GetCallerIdentity".to_string()),
+        "credentials validated: {sts:?}"
+    );
+    assert!(stack
+        .eks_operations()
+        .contains(&"ListPodIdentityAssociations".to_string()));
+    let requests = stack.eks_requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r["access_key_id"] == acceptance::harness::ACCESS_KEY_ID),
+        "every EKS call is SigV4-signed with the configured key: {requests:?}"
+    );
+}
+
+#[test]
+fn endpoints_block_wins_over_environment_variables() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    // Nothing listens there: if the variable won, the calls would fail.
+    for var in [
+        "AWS_ENDPOINT_URL_EKS",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_STS",
+    ] {
+        tf.set_env(var, "http://127.0.0.1:9");
+    }
+    tf.write_config(&config_with(&format!(
+        "  region = \"eu-west-1\"\n  endpoints {{\n    eks = \"{}\"\n    iam = \"{}\"\n    sts = \"{}\"\n  }}",
+        stack.eks.url(),
+        stack.moto.url(),
+        stack.moto.url()
+    )));
+    tf.apply();
+    assert!(!stack.eks_requests().is_empty());
+}
+
+#[test]
+fn missing_region_is_a_clear_error() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    tf.unset_env("AWS_REGION");
+    tf.write_config(&config_with(""));
+    let out = tf.plan_fails();
+    assert!(out.contains("No AWS region configured"), "{out}");
+    assert!(out.contains("AWS_REGION"), "{out}");
+    assert!(
+        stack.eks_requests().is_empty(),
+        "no EKS call without a region"
+    );
+}
+
+#[test]
+fn region_from_the_provider_block_is_used() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    tf.unset_env("AWS_REGION");
+    tf.write_config(&config_with("  region = \"eu-west-1\""));
+    tf.apply();
+}
+
+#[test]
+fn a_disallowed_account_is_refused() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  allowed_account_ids = [\"111122223333\"]"));
+    let out = tf.plan_fails();
+    assert!(
+        out.contains(&format!("AWS account {ACCOUNT_ID} is not allowed")),
+        "{out}"
+    );
+    assert!(out.contains("111122223333"), "{out}");
+    assert!(
+        stack.eks_requests().is_empty(),
+        "nothing reaches EKS: {:?}",
+        stack.eks_operations()
+    );
+}
+
+#[test]
+fn a_forbidden_account_is_refused() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(&format!(
+        "  forbidden_account_ids = [\"{ACCOUNT_ID}\"]"
+    )));
+    let out = tf.plan_fails();
+    assert!(
+        out.contains(&format!("AWS account {ACCOUNT_ID} is forbidden")),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_allowed_account_passes() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(&format!(
+        "  allowed_account_ids = [\"{ACCOUNT_ID}\"]"
+    )));
+    tf.apply();
+}
+
+#[test]
+fn both_account_guards_fail_validation_without_any_call() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(
+        "  allowed_account_ids   = [\"111122223333\"]\n  forbidden_account_ids = [\"444455556666\"]",
+    ));
+    let run = tf.validate();
+    assert!(!run.success());
+    let out = run.flat_output();
+    assert!(out.contains("Conflicting account guards"), "{out}");
+    assert!(out.contains("forbidden_account_ids"), "{out}");
+    assert!(stack.moto.requests().expect("recording").is_empty());
+}
+
+#[test]
+fn invalid_provider_arguments_name_the_attribute() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(
+        "  max_retries = -3\n  assume_role {\n    role_arn = \"deployer\"\n    duration = \"3 days\"\n  }",
+    ));
+    let run = tf.validate();
+    assert!(!run.success());
+    let out = run.flat_output();
+    assert!(out.contains("Invalid max_retries"), "{out}");
+    assert!(out.contains("Invalid assume_role.role_arn"), "{out}");
+    assert!(out.contains("Invalid assume_role.duration"), "{out}");
+}
+
+#[test]
+fn credentials_that_do_not_work_are_rejected_at_configure() {
+    // moto enforcing IAM authentication: the test access key does not exist there.
+    let stack = Stack::start_with(&MotoOptions { enforce_auth: true });
+    stack.create_cluster("shop-blue");
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(""));
+    let out = tf.plan_fails();
+    assert!(
+        out.contains("AWS rejected the provider's credentials"),
+        "{out}"
+    );
+    assert!(out.contains("GetCallerIdentity"), "{out}");
+    assert!(out.contains("InvalidClientTokenId"), "{out}");
+    assert!(stack.eks_requests().is_empty());
+}
+
+#[test]
+fn missing_credentials_are_a_clear_error() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    tf.unset_env("AWS_ACCESS_KEY_ID")
+        .unset_env("AWS_SECRET_ACCESS_KEY");
+    tf.write_config(&config_with(""));
+    let out = tf.plan_fails();
+    assert!(out.contains("No valid AWS credentials found"), "{out}");
+    assert!(out.contains("AWS_ACCESS_KEY_ID"), "{out}");
+}
+
+#[test]
+fn skip_credentials_validation_skips_sts() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  skip_credentials_validation = true"));
+    tf.apply();
+    let sts = stack
+        .moto
+        .requests()
+        .expect("recording")
+        .into_iter()
+        .filter(|r| r.service == "sts")
+        .count();
+    assert_eq!(sts, 0);
+}
+
+#[test]
+fn shared_credentials_file_and_profile_are_read() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    tf.unset_env("AWS_ACCESS_KEY_ID")
+        .unset_env("AWS_SECRET_ACCESS_KEY");
+    tf.write_file(
+        "creds/credentials",
+        "[ops]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile-secret\n",
+    );
+    let creds = tf.dir().join("creds/credentials");
+    tf.write_config(&config_with(&format!(
+        "  profile                  = \"ops\"\n  shared_credentials_files = [\"{}\"]",
+        creds.display()
+    )));
+    tf.apply();
+    let keys: Vec<_> = stack
+        .eks_requests()
+        .iter()
+        .map(|r| r["access_key_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(keys.iter().all(|k| k == "AKIAPROFILEKEY000001"), "{keys:?}");
+}
+
+#[test]
+fn assume_role_calls_sts_and_uses_the_role_credentials() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(&format!(
+        "  assume_role {{\n    role_arn     = \"arn:aws:iam::{ACCOUNT_ID}:role/deployer\"\n    session_name = \"platform-ci\"\n    duration     = \"30m\"\n  }}"
+    )));
+    tf.apply();
+    let sts: Vec<String> = stack
+        .moto
+        .requests()
+        .expect("recording")
+        .into_iter()
+        .filter(|r| r.service == "sts")
+        .map(|r| r.action)
+        .collect();
+    assert!(sts.contains(&"AssumeRole".to_string()), "{sts:?}");
+    let keys: Vec<String> = stack
+        .eks_requests()
+        .iter()
+        .map(|r| r["access_key_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| k != acceptance::harness::ACCESS_KEY_ID),
+        "EKS calls use the assumed role's keys, not the base ones: {keys:?}"
+    );
+}
+
+#[test]
+fn throttling_is_retried_by_the_sdk() {
+    let stack = stack_with_cluster();
+    stack.inject_fault(
+        json!({"kind": "throttle", "operation": "ListPodIdentityAssociations", "count": 2}),
+    );
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(""));
+    tf.apply();
+    let list_calls = stack
+        .eks_operations()
+        .iter()
+        .filter(|op| *op == "ListPodIdentityAssociations")
+        .count();
+    assert!(
+        list_calls >= 3,
+        "two throttled attempts, then success: {list_calls}"
+    );
+}
+
+#[test]
+fn max_retries_zero_surfaces_throttling() {
+    let stack = stack_with_cluster();
+    stack.inject_fault(
+        json!({"kind": "throttle", "operation": "ListPodIdentityAssociations", "count": 1}),
+    );
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  max_retries = 0"));
+    let out = tf.plan_fails();
+    assert!(out.contains("ThrottlingException"), "{out}");
+}
+
+#[test]
+fn trace_logs_reach_terraform_without_credentials() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    tf.set_env("TF_LOG", "TRACE");
+    tf.set_env(
+        "AWS_SESSION_TOKEN",
+        "podidentity-session-token-must-never-be-logged",
+    );
+    tf.write_config(&config_with(""));
+    let run = tf.apply();
+    let log = run.output();
+    assert!(
+        log.contains("provider configured"),
+        "the provider's own log lines reach terraform"
+    );
+    assert!(
+        !log.contains(SECRET_ACCESS_KEY),
+        "secret key leaked into the log"
+    );
+    assert!(
+        !log.contains("podidentity-session-token-must-never-be-logged"),
+        "session token leaked into the log"
+    );
+}
+
+#[test]
+fn running_the_binary_by_hand_explains_itself() {
+    let bin = acceptance::harness::terraform::provider_binary().expect("provider binary");
+    let out = std::process::Command::new(&bin)
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .expect("run provider");
+    assert_eq!(out.status.code(), Some(1), "exits non-zero");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("This is a Terraform provider plugin"),
+        "{text}"
+    );
+    assert!(text.contains("required_providers"), "{text}");
+    assert!(text.contains("dev_overrides"), "{text}");
+
+    let version = std::process::Command::new(&bin)
+        .arg("--version")
+        .output()
+        .expect("run provider --version");
+    assert!(version.status.success());
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("terraform-provider-podidentity "));
+}

@@ -1,0 +1,218 @@
+//! Build the shared AWS clients from the provider settings, once per configure.
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
+
+use crate::aws::errors::from_sdk;
+use crate::aws::AwsContext;
+use crate::error::{AwsErrorKind, Error};
+use crate::provider::ProviderSettings;
+use crate::validate::attr;
+
+/// Load the AWS configuration, assume a role if asked, build the EKS, IAM and STS clients and,
+/// unless skipped, prove the credentials work with `sts:GetCallerIdentity`.
+pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
+    let base = load_base_config(settings).await;
+    let region = base
+        .region()
+        .map(|r| r.to_string())
+        .ok_or_else(|| Error::ProviderConfig {
+            path: Some(attr("region")),
+            summary: "No AWS region configured".into(),
+            detail: "The podidentity provider needs a region: set `region` in the provider block, \
+                 or the AWS_REGION (or AWS_DEFAULT_REGION) environment variable, or `region` in \
+                 the selected profile of the shared config file."
+                .into(),
+        })?;
+
+    let sdk = match &settings.assume_role {
+        None => base,
+        Some(role) => {
+            // The STS endpoint override must also reach the STS client that assumes the role.
+            let for_sts = match &settings.endpoints.sts {
+                Some(url) => base.to_builder().endpoint_url(url).build(),
+                None => base.clone(),
+            };
+            let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
+                .session_name(
+                    role.session_name
+                        .clone()
+                        .unwrap_or_else(|| "terraform-provider-podidentity".to_string()),
+                )
+                .configure(&for_sts);
+            if let Some(id) = &role.external_id {
+                builder = builder.external_id(id.clone());
+            }
+            if let Some(duration) = role.duration {
+                builder = builder.session_length(duration);
+            }
+            let provider = builder.build().await;
+            base.to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build()
+        }
+    };
+
+    let mut eks_config = aws_sdk_eks::config::Builder::from(&sdk);
+    // Only an explicit override: setting None would drop AWS_ENDPOINT_URL_* from the environment.
+    if let Some(url) = &settings.endpoints.eks {
+        eks_config.set_endpoint_url(Some(url.clone()));
+    }
+    let eks = aws_sdk_eks::Client::from_conf(eks_config.build());
+    let mut iam_config = aws_sdk_iam::config::Builder::from(&sdk);
+    // Only an explicit override: setting None would drop AWS_ENDPOINT_URL_* from the environment.
+    if let Some(url) = &settings.endpoints.iam {
+        iam_config.set_endpoint_url(Some(url.clone()));
+    }
+    let iam = aws_sdk_iam::Client::from_conf(iam_config.build());
+    let mut sts_config = aws_sdk_sts::config::Builder::from(&sdk);
+    // Only an explicit override: setting None would drop AWS_ENDPOINT_URL_* from the environment.
+    if let Some(url) = &settings.endpoints.sts {
+        sts_config.set_endpoint_url(Some(url.clone()));
+    }
+    let sts = aws_sdk_sts::Client::from_conf(sts_config.build());
+
+    let guards =
+        !settings.allowed_account_ids.is_empty() || !settings.forbidden_account_ids.is_empty();
+    let account_id = if settings.skip_credentials_validation && !guards {
+        None
+    } else {
+        Some(caller_account(&sts).await?)
+    };
+    if let Some(account) = &account_id {
+        check_account(settings, account)?;
+    }
+    tracing::info!(
+        target: "podidentity::provider",
+        region = %region,
+        account_id = account_id.as_deref().unwrap_or("(not requested)"),
+        "provider configured"
+    );
+    Ok(AwsContext {
+        eks,
+        iam,
+        sts,
+        region,
+        account_id,
+        default_tags: settings.default_tags.clone(),
+    })
+}
+
+async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_retries + 1));
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile.clone());
+    }
+    if !settings.shared_config_files.is_empty() || !settings.shared_credentials_files.is_empty() {
+        let mut files = EnvConfigFiles::builder();
+        // Files named in the provider block replace the default of that kind, as in the AWS CLI.
+        if settings.shared_config_files.is_empty() {
+            files = files.include_default_config_file(true);
+        }
+        if settings.shared_credentials_files.is_empty() {
+            files = files.include_default_credentials_file(true);
+        }
+        for f in &settings.shared_config_files {
+            files = files.with_file(EnvConfigFileKind::Config, expand_home(f));
+        }
+        for f in &settings.shared_credentials_files {
+            files = files.with_file(EnvConfigFileKind::Credentials, expand_home(f));
+        }
+        loader = loader.profile_files(files.build());
+    }
+    loader.load().await
+}
+
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => path.to_string(),
+    }
+}
+
+async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, Error> {
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| from_sdk("GetCallerIdentity", e))
+        .map_err(|e| {
+            let summary = match &e.kind {
+                AwsErrorKind::Credentials(_) => "No valid AWS credentials found",
+                AwsErrorKind::Service { .. } => "AWS rejected the provider's credentials",
+                _ => "Cannot validate the provider's AWS credentials",
+            };
+            Error::aws(summary, e)
+        })?;
+    out.account()
+        .map(str::to_string)
+        .ok_or_else(|| Error::ProviderConfig {
+            path: None,
+            summary: "Cannot determine the AWS account".into(),
+            detail: "sts:GetCallerIdentity answered without an account id.".into(),
+        })
+}
+
+/// Enforce `allowed_account_ids` / `forbidden_account_ids`.
+pub fn check_account(settings: &ProviderSettings, account: &str) -> Result<(), Error> {
+    if !settings.allowed_account_ids.is_empty() && !settings.allowed_account_ids.contains(account) {
+        let allowed: Vec<&str> = settings
+            .allowed_account_ids
+            .iter()
+            .map(String::as_str)
+            .collect();
+        return Err(Error::ProviderConfig {
+            path: Some(attr("allowed_account_ids")),
+            summary: format!("AWS account {account} is not allowed"),
+            detail: format!(
+                "The credentials belong to account {account}, which is not in allowed_account_ids ({}). Use credentials for an allowed account, or change allowed_account_ids.",
+                allowed.join(", ")
+            ),
+        });
+    }
+    if settings.forbidden_account_ids.contains(account) {
+        return Err(Error::ProviderConfig {
+            path: Some(attr("forbidden_account_ids")),
+            summary: format!("AWS account {account} is forbidden"),
+            detail: format!(
+                "The credentials belong to account {account}, which is listed in forbidden_account_ids. Use credentials for another account."
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_guards() {
+        let allowed = ProviderSettings {
+            allowed_account_ids: ["111122223333".to_string()].into(),
+            ..Default::default()
+        };
+        assert!(check_account(&allowed, "111122223333").is_ok());
+        let err = check_account(&allowed, "123456789012").expect_err("not allowed");
+        assert!(err.to_string().contains("123456789012 is not allowed"));
+
+        let forbidden = ProviderSettings {
+            forbidden_account_ids: ["123456789012".to_string()].into(),
+            ..Default::default()
+        };
+        assert!(check_account(&forbidden, "111122223333").is_ok());
+        assert!(check_account(&forbidden, "123456789012").is_err());
+    }
+}

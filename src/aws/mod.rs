@@ -1,0 +1,52 @@
+//! AWS client construction, error classification and retries.
+
+pub mod connect;
+pub mod errors;
+pub mod retry;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use crate::error::Error;
+
+/// What `ConfigureProvider` produces and every resource and data source shares: the clients,
+/// built once, and the provider-level settings resources need.
+#[derive(Debug)]
+pub struct AwsContext {
+    pub eks: aws_sdk_eks::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+    /// Known when credentials were validated (or an account guard needed it).
+    pub account_id: Option<String>,
+    /// The tags of the provider's `default_tags` block.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// The slot resources hold: empty until Terraform configures the provider. Terraform starts one
+/// plugin process per provider configuration, so it is filled once per process.
+#[derive(Debug, Clone, Default)]
+pub struct Configured(Arc<RwLock<Option<Arc<AwsContext>>>>);
+
+impl Configured {
+    pub fn set(&self, ctx: AwsContext) {
+        if let Ok(mut slot) = self.0.write() {
+            *slot = Some(Arc::new(ctx));
+        }
+    }
+
+    pub fn get(&self) -> Result<Arc<AwsContext>, Error> {
+        self.0
+            .read()
+            .ok()
+            .and_then(|slot| slot.clone())
+            .ok_or(Error::NotConfigured)
+    }
+
+    /// Default tags, readable at plan time.
+    pub fn default_tags(&self) -> BTreeMap<String, String> {
+        self.get()
+            .map(|ctx| ctx.default_tags.clone())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,161 @@
+//! Bounded retries for conditions the SDK does not retry by itself (IAM eventual consistency).
+//! Throttling and 5xx answers are retried by the SDK (see the provider's `max_retries`).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::error::AwsError;
+
+/// How long and how often to retry.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+    pub deadline: Duration,
+}
+
+impl Backoff {
+    /// IAM propagation: a role or principal that was just created can take seconds to be visible
+    /// to other services. Two minutes, as hashicorp/aws waits.
+    pub const IAM_PROPAGATION: Backoff = Backoff {
+        first: Duration::from_millis(500),
+        max: Duration::from_secs(5),
+        deadline: Duration::from_secs(120),
+    };
+
+    /// Short conflicts such as IAM's ConcurrentModification or DeleteConflict.
+    pub const CONFLICT: Backoff = Backoff {
+        first: Duration::from_millis(250),
+        max: Duration::from_secs(3),
+        deadline: Duration::from_secs(60),
+    };
+
+    /// The delays to wait between attempts, ending once the deadline would be passed.
+    pub fn delays(self) -> impl Iterator<Item = Duration> {
+        let mut next = self.first;
+        let mut spent = Duration::ZERO;
+        std::iter::from_fn(move || {
+            if spent + next > self.deadline {
+                return None;
+            }
+            let delay = next;
+            spent += delay;
+            next = std::cmp::min(next * 2, self.max);
+            Some(delay)
+        })
+    }
+}
+
+/// Run `attempt` until it succeeds, fails with an error `retryable` rejects, or the backoff runs
+/// out; the last error is returned. `attempt` gets the attempt number (0-based). It must be
+/// idempotent: callers reuse the same client request token across attempts.
+pub async fn retry<T, F, Fut>(
+    backoff: Backoff,
+    retryable: impl Fn(&AwsError) -> bool,
+    mut attempt: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let started = Instant::now();
+    let mut delays = backoff.delays();
+    let mut n = 0;
+    loop {
+        match attempt(n).await {
+            Ok(value) => return Ok(value),
+            Err(err) if retryable(&err) => match delays.next() {
+                Some(delay) => {
+                    tracing::debug!(
+                        target: "podidentity::retry",
+                        operation = err.operation,
+                        attempt = n,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "retrying after: {}",
+                        err.kind
+                    );
+                    tokio::time::sleep(delay).await;
+                    n += 1;
+                }
+                None => return Err(err),
+            },
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AwsErrorKind;
+
+    fn service_error(code: &str) -> AwsError {
+        AwsError {
+            operation: "Test",
+            kind: AwsErrorKind::Service {
+                status: 400,
+                code: code.into(),
+                message: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn delays_grow_to_the_cap_and_stop_at_the_deadline() {
+        let delays: Vec<_> = Backoff {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(4),
+            deadline: Duration::from_secs(15),
+        }
+        .delays()
+        .collect();
+        let secs: Vec<u64> = delays.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, vec![1, 2, 4, 4, 4]);
+        let total: Duration = delays.iter().sum();
+        assert!(total <= Duration::from_secs(15));
+    }
+
+    #[test]
+    fn iam_propagation_waits_about_two_minutes_in_all() {
+        let total: Duration = Backoff::IAM_PROPAGATION.delays().sum();
+        assert!(total <= Duration::from_secs(120));
+        assert!(total >= Duration::from_secs(110), "{total:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_only_what_it_is_told_to() {
+        let mut calls = 0;
+        let result: Result<(), _> = retry(
+            Backoff::CONFLICT,
+            |e| e.is_code("Retry"),
+            |_| {
+                calls += 1;
+                let code = if calls < 3 { "Retry" } else { "Fatal" };
+                async move { Err(service_error(code)) }
+            },
+        )
+        .await;
+        assert_eq!(result.unwrap_err().code(), Some("Fatal"));
+        assert_eq!(calls, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_with_the_last_error_when_the_deadline_passes() {
+        let mut calls = 0u32;
+        let result: Result<(), _> = retry(
+            Backoff {
+                first: Duration::from_millis(100),
+                max: Duration::from_millis(100),
+                deadline: Duration::from_millis(350),
+            },
+            |_| true,
+            |_| {
+                calls += 1;
+                async { Err(service_error("Retry")) }
+            },
+        )
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 4, "first attempt plus three retries");
+    }
+}

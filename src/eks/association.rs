@@ -1,0 +1,1153 @@
+//! `aws_eks_pod_identity_association`: binds a Kubernetes service account of an EKS cluster to an
+//! IAM role. A drop-in for hashicorp/aws's resource of the same name, with plan-time validation,
+//! a real clear of `target_role_arn`, idempotent creates and a helpful duplicate error.
+//!
+//! Reads top to bottom: state → schema → validation → plan → create → read → update → delete →
+//! import → state mapping → finders.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use aws_sdk_eks::types::{PodIdentityAssociation, PodIdentityAssociationSummary};
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use crate::aws::errors::from_sdk;
+use crate::aws::retry::{retry, Backoff};
+use crate::aws::{AwsContext, Configured};
+use crate::diagnostics::{report, report_all, warn};
+use crate::error::{AwsError, Error};
+use crate::schema::{
+    block, computed, optional, optional_computed, required, string, string_map, ValueStr,
+};
+use crate::tags::{self, TagMap};
+use crate::validate::{self, attr, Problems};
+use crate::{policy_json, schema};
+
+/// The resource's state, attribute for attribute.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociationState {
+    #[serde(default)]
+    pub id: Value<String>,
+    #[serde(default)]
+    pub association_arn: Value<String>,
+    #[serde(default)]
+    pub association_id: Value<String>,
+    #[serde(default)]
+    pub cluster_name: Value<String>,
+    #[serde(default)]
+    pub namespace: Value<String>,
+    #[serde(default)]
+    pub service_account: Value<String>,
+    #[serde(default)]
+    pub role_arn: Value<String>,
+    #[serde(default)]
+    pub target_role_arn: Value<String>,
+    #[serde(default)]
+    pub external_id: Value<String>,
+    #[serde(default)]
+    pub disable_session_tags: Value<bool>,
+    #[serde(default)]
+    pub policy: Value<String>,
+    #[serde(default)]
+    pub owner_arn: Value<String>,
+    #[serde(default)]
+    pub tags: Value<TagMap>,
+    #[serde(default)]
+    pub tags_all: Value<TagMap>,
+}
+
+/// The resource type; holds the provider's configured clients.
+#[derive(Debug, Clone)]
+pub struct AssociationResource {
+    configured: Configured,
+}
+
+impl AssociationResource {
+    pub fn new(configured: Configured) -> Self {
+        AssociationResource { configured }
+    }
+}
+
+pub fn association_schema() -> Schema {
+    Schema {
+        version: 0,
+        block: block(
+            "Associates a Kubernetes service account of an EKS cluster with an IAM role through EKS Pod Identity.",
+            vec![
+                ("id", computed(string(), "The association ID (same as `association_id`).")),
+                ("association_arn", computed(string(), "ARN of the association.")),
+                ("association_id", computed(string(), "ID of the association, `a-` followed by 17 characters.")),
+                ("cluster_name", required(string(), "Name of the EKS cluster. Changing it replaces the association.")),
+                ("namespace", required(string(), "Kubernetes namespace of the service account (a DNS-1123 label). Changing it replaces the association.")),
+                ("service_account", required(string(), "Name of the Kubernetes service account (a DNS-1123 subdomain). Changing it replaces the association.")),
+                ("role_arn", required(string(), "ARN of the IAM role the service account's pods get credentials for. Must be in the cluster's account. Updated in place.")),
+                ("target_role_arn", optional(string(), "ARN of a role in another account to chain to from `role_arn`. Removing it clears the target role. Updated in place.")),
+                ("external_id", computed(string(), "External ID EKS uses when it assumes `target_role_arn`; put it in the target role's trust policy.")),
+                ("disable_session_tags", optional_computed(schema::boolean(), "Disable the session tags EKS adds (`eks-cluster-name`, `kubernetes-namespace`, ...). Default `false`. Updated in place.")),
+                ("policy", optional(string(), "Session policy (JSON) that further restricts the role's permissions. Requires `disable_session_tags = true`. Equivalent JSON gives no diff.")),
+                ("owner_arn", computed(string(), "ARN of the EKS add-on that owns the association, if any. Add-on owned associations cannot be managed here.")),
+                ("tags", optional(string_map(), "Tags of the association. Merged over the provider's `default_tags`.")),
+                ("tags_all", computed(string_map(), "All tags of the association, including the provider's `default_tags`.")),
+            ],
+            vec![],
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+fn known_str(v: &Value<String>) -> Option<&str> {
+    v.as_ref_option().map(String::as_str)
+}
+
+/// Everything that can be checked without calling AWS. Unknown values are skipped: they are
+/// checked again when they are known (Terraform plans again during apply).
+pub fn validate_config(cfg: &AssociationState, defaults: &BTreeMap<String, String>) -> Problems {
+    let mut p = Problems::default();
+    if let Some(s) = known_str(&cfg.cluster_name) {
+        p.check(
+            attr("cluster_name"),
+            "cluster_name",
+            validate::cluster_name(s),
+        );
+    }
+    if let Some(s) = known_str(&cfg.namespace) {
+        p.check(attr("namespace"), "namespace", validate::dns1123_label(s));
+    }
+    if let Some(s) = known_str(&cfg.service_account) {
+        p.check(
+            attr("service_account"),
+            "service_account",
+            validate::dns1123_subdomain(s),
+        );
+    }
+    if let Some(s) = known_str(&cfg.role_arn) {
+        p.check(attr("role_arn"), "role_arn", validate::iam_role_arn(s));
+    }
+    if let Some(s) = known_str(&cfg.target_role_arn) {
+        p.check(
+            attr("target_role_arn"),
+            "target_role_arn",
+            validate::iam_role_arn(s),
+        );
+    }
+    if let Some(policy) = known_str(&cfg.policy) {
+        p.check(attr("policy"), "policy", validate::policy_document(policy));
+        if !matches!(
+            cfg.disable_session_tags,
+            Value::Value(true) | Value::Unknown
+        ) {
+            p.push(Error::invalid(
+                attr("policy"),
+                "policy requires disable_session_tags = true",
+                "EKS accepts a session policy only when session tags are disabled: set \
+                 disable_session_tags = true in this resource, or remove policy.",
+            ));
+        }
+    }
+    if let Some(own) = tags::known(&cfg.tags) {
+        validate::tags(&mut p, "tags", &own);
+        let mut all = defaults.clone();
+        all.extend(own);
+        if all.len() > 50 && p.is_empty() {
+            p.check(
+                attr("tags"),
+                "tags",
+                Err(format!(
+                    "tags and the provider's default_tags add up to {} tags; an association can have at most 50.",
+                    all.len()
+                )),
+            );
+        }
+    }
+    p
+}
+
+/// Checks that need the configured provider: the role must be in the caller's (the cluster's)
+/// account, which EKS would otherwise reject only at apply.
+fn validate_against_account(cfg: &AssociationState, ctx: &AwsContext) -> Problems {
+    let mut p = Problems::default();
+    if let (Some(role), Some(account)) = (known_str(&cfg.role_arn), ctx.account_id.as_deref()) {
+        let role_account = role.split(':').nth(4).unwrap_or_default();
+        if validate::iam_role_arn(role).is_ok() && role_account != account {
+            p.check(
+                attr("role_arn"),
+                "role_arn",
+                Err(format!(
+                    "the role is in account {role_account}, but the cluster and the provider's credentials are in account {account}. EKS Pod Identity needs a role of the cluster's account; to reach another account, set role_arn to a role of this account and target_role_arn to the other account's role."
+                )),
+            );
+        }
+    }
+    p
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan
+
+/// The planned state from the proposed one. `prior` is `None` for a create.
+fn plan(
+    prior: Option<&AssociationState>,
+    proposed: AssociationState,
+    defaults: &BTreeMap<String, String>,
+) -> (AssociationState, Vec<AttributePath>) {
+    let mut planned = proposed;
+    let mut replace = Vec::new();
+
+    if planned.disable_session_tags.is_null() {
+        planned.disable_session_tags = Value::Value(false);
+    }
+    planned.tags_all = tags::plan_tags_all(&planned.tags, defaults);
+
+    match prior {
+        None => {
+            planned.id = Value::Unknown;
+            planned.association_arn = Value::Unknown;
+            planned.association_id = Value::Unknown;
+            planned.owner_arn = Value::Unknown;
+            planned.external_id = if planned.target_role_arn.is_null() {
+                Value::Null
+            } else {
+                Value::Unknown
+            };
+        }
+        Some(prior) => {
+            for (name, old, new) in [
+                ("cluster_name", &prior.cluster_name, &planned.cluster_name),
+                ("namespace", &prior.namespace, &planned.namespace),
+                (
+                    "service_account",
+                    &prior.service_account,
+                    &planned.service_account,
+                ),
+            ] {
+                if old != new {
+                    replace.push(attr(name));
+                }
+            }
+            planned.id = prior.id.clone();
+            planned.association_arn = prior.association_arn.clone();
+            planned.association_id = prior.association_id.clone();
+            planned.owner_arn = prior.owner_arn.clone();
+            // An equivalent policy document is no change: keep the text in state.
+            if let (Value::Value(old), Value::Value(new)) = (&prior.policy, &planned.policy) {
+                if policy_json::equivalent(old, new) {
+                    planned.policy = prior.policy.clone();
+                }
+            }
+            // The external ID only changes with the target role.
+            planned.external_id = if planned.target_role_arn == prior.target_role_arn {
+                prior.external_id.clone()
+            } else if planned.target_role_arn.is_null() {
+                Value::Null
+            } else {
+                Value::Unknown
+            };
+        }
+    }
+    (planned, replace)
+}
+
+fn has_api_changes(prior: &AssociationState, planned: &AssociationState) -> bool {
+    prior.role_arn != planned.role_arn
+        || prior.target_role_arn != planned.target_role_arn
+        || prior.disable_session_tags != planned.disable_session_tags
+        || prior.policy != planned.policy
+}
+
+fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
+    match &state.owner_arn {
+        Value::Value(owner) if !owner.is_empty() => Err(Error::refused(
+            format!("Association owned by an EKS add-on cannot be {what}"),
+            format!(
+                "Association {} of {}/{} in cluster {} is owned by {owner}. Change it through the add-on's pod identity configuration (aws eks update-addon --pod-identity-associations, or the add-on resource), and remove it from this configuration with `terraform state rm`.",
+                state.association_id.as_str(),
+                state.namespace.as_str(),
+                state.service_account.as_str(),
+                state.cluster_name.as_str(),
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Terraform resource
+
+#[async_trait]
+impl Resource for AssociationResource {
+    type State<'a> = AssociationState;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(association_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        report_all(diags, &validate_config(&config, &BTreeMap::new()).0);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = match self.configured.get() {
+            Ok(ctx) => ctx,
+            Err(err) => {
+                report(diags, &err);
+                return Some((state, private_state));
+            }
+        };
+        let cluster = state.cluster_name.as_str().to_string();
+        let id = state.association_id.as_str().to_string();
+        match find_association_by_id(&ctx, &cluster, &id).await {
+            Ok(Some(found)) => Some((
+                state_from_api(&found, &state, &ctx.default_tags),
+                private_state,
+            )),
+            Ok(None) => {
+                warn(
+                    diags,
+                    "Pod identity association not found",
+                    format!(
+                        "Association {id} of cluster {cluster} no longer exists (it, or its cluster, was deleted outside Terraform). It was removed from the state; the next plan creates it again."
+                    ),
+                    None,
+                );
+                None
+            }
+            Err(err) => {
+                report(
+                    diags,
+                    &Error::aws(
+                        format!("Reading pod identity association {id} of cluster {cluster}"),
+                        err,
+                    ),
+                );
+                Some((state, private_state))
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed_state: Self::State<'a>,
+        config_state: Self::State<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let defaults = self.configured.default_tags();
+        let mut problems = validate_config(&config_state, &defaults);
+        if let Ok(ctx) = self.configured.get() {
+            problems
+                .0
+                .extend(validate_against_account(&config_state, &ctx).0);
+        }
+        if !problems.is_empty() {
+            report_all(diags, &problems.0);
+            return None;
+        }
+        let (planned, _) = plan(None, proposed_state, &defaults);
+        Some((planned, Value::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        proposed_state: Self::State<'a>,
+        config_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let defaults = self.configured.default_tags();
+        let mut problems = validate_config(&config_state, &defaults);
+        if let Ok(ctx) = self.configured.get() {
+            problems
+                .0
+                .extend(validate_against_account(&config_state, &ctx).0);
+        }
+        if !problems.is_empty() {
+            report_all(diags, &problems.0);
+            return None;
+        }
+        let (planned, replace) = plan(Some(&prior_state), proposed_state, &defaults);
+        if planned != prior_state {
+            if let Err(err) = refuse_owned(&prior_state, "changed") {
+                report(diags, &err);
+                return None;
+            }
+        }
+        Some((planned, prior_private_state, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        if let Err(err) = refuse_owned(&prior_state, "deleted") {
+            report(diags, &err);
+            return None;
+        }
+        Some(prior_private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = match self.configured.get() {
+            Ok(ctx) => ctx,
+            Err(err) => {
+                report(diags, &err);
+                return None;
+            }
+        };
+        match create_association(&ctx, &planned_state).await {
+            Ok(created) => Some((
+                state_from_api(&created, &planned_state, &ctx.default_tags),
+                planned_private_state,
+            )),
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = match self.configured.get() {
+            Ok(ctx) => ctx,
+            Err(err) => {
+                report(diags, &err);
+                return None;
+            }
+        };
+        let (state, result) = update_association(&ctx, &prior_state, &planned_state).await;
+        if let Err(err) = result {
+            report(diags, &err);
+        }
+        // Whatever part of the update succeeded is recorded.
+        Some((state, planned_private_state))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        _planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let ctx = match self.configured.get() {
+            Ok(ctx) => ctx,
+            Err(err) => {
+                report(diags, &err);
+                return None;
+            }
+        };
+        let cluster = prior_state.cluster_name.as_str();
+        let id = prior_state.association_id.as_str();
+        let result = ctx
+            .eks
+            .delete_pod_identity_association()
+            .cluster_name(cluster)
+            .association_id(id)
+            .send()
+            .await
+            .map_err(|e| from_sdk("DeletePodIdentityAssociation", e));
+        match result {
+            Ok(_) => Some(()),
+            // Already gone (or its cluster is): the goal is reached.
+            Err(err) if err.is_not_found() => Some(()),
+            Err(err) => {
+                report(
+                    diags,
+                    &Error::aws(
+                        format!("Deleting pod identity association {id} of cluster {cluster}"),
+                        err,
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = match self.configured.get() {
+            Ok(ctx) => ctx,
+            Err(err) => {
+                report(diags, &err);
+                return None;
+            }
+        };
+        match import_association(&ctx, &id).await {
+            Ok(state) => Some((state, Value::Null)),
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create, update, import
+
+/// EKS answers this while a role it was given is not yet visible to it (IAM propagation).
+fn is_role_propagation(err: &AwsError) -> bool {
+    err.is_code("InvalidParameterException")
+        && err
+            .message()
+            .contains("Role provided in the request does not exist")
+}
+
+fn new_client_request_token() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn create_association(
+    ctx: &AwsContext,
+    planned: &AssociationState,
+) -> Result<PodIdentityAssociation, Error> {
+    let cluster = planned.cluster_name.as_str();
+    let namespace = planned.namespace.as_str();
+    let service_account = planned.service_account.as_str();
+    let tags: HashMap<String, String> = tags::known(&planned.tags_all)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    // One token for every attempt: if a response is lost after EKS committed the create, the
+    // retry returns that association instead of creating a second one.
+    let token = new_client_request_token();
+    let result = retry(Backoff::IAM_PROPAGATION, is_role_propagation, |_| {
+        let mut request = ctx
+            .eks
+            .create_pod_identity_association()
+            .cluster_name(cluster)
+            .namespace(namespace)
+            .service_account(service_account)
+            .role_arn(planned.role_arn.as_str())
+            .client_request_token(&token)
+            .set_target_role_arn(planned.target_role_arn.as_ref_option().cloned())
+            .set_policy(planned.policy.as_ref_option().cloned())
+            .disable_session_tags(
+                planned
+                    .disable_session_tags
+                    .as_ref_option()
+                    .copied()
+                    .unwrap_or(false),
+            );
+        if !tags.is_empty() {
+            request = request.set_tags(Some(tags.clone()));
+        }
+        async move {
+            request
+                .send()
+                .await
+                .map_err(|e| from_sdk("CreatePodIdentityAssociation", e))
+        }
+    })
+    .await;
+    match result {
+        Ok(out) => out.association.ok_or_else(|| {
+            Error::refused(
+                "EKS returned no association",
+                "CreatePodIdentityAssociation succeeded without returning the association.",
+            )
+        }),
+        Err(err) if err.is_code("ResourceInUseException") => {
+            Err(duplicate_error(ctx, cluster, namespace, service_account, &err).await)
+        }
+        Err(err) => Err(Error::aws(
+            format!("Creating the pod identity association for {namespace}/{service_account} in cluster {cluster}"),
+            err,
+        )),
+    }
+}
+
+/// The association ID in EKS's "Association already exists: a-…" message.
+pub fn existing_id_from_message(message: &str) -> Option<String> {
+    message
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.len() == 19 && w.starts_with("a-"))
+        .map(str::to_string)
+}
+
+async fn duplicate_error(
+    ctx: &AwsContext,
+    cluster: &str,
+    namespace: &str,
+    service_account: &str,
+    err: &AwsError,
+) -> Error {
+    let existing = match existing_id_from_message(&err.message()) {
+        Some(id) => Some(id),
+        None => find_association_by_service_account(ctx, cluster, namespace, service_account)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|s| s.association_id().map(str::to_string)),
+    };
+    let Some(existing) = existing else {
+        return Error::refused(
+            format!("Service account {namespace}/{service_account} of cluster {cluster} already has a pod identity association"),
+            format!("EKS allows one association per cluster, namespace and service account ({}).", err.message()),
+        );
+    };
+    Error::Refused {
+        path: None,
+        summary: format!(
+            "Service account {namespace}/{service_account} of cluster {cluster} already has a pod identity association ({existing})"
+        ),
+        detail: format!(
+            "EKS allows one association per cluster, namespace and service account, and {existing} already exists. To manage it with this configuration, import it (replace NAME with this resource's name):\n\n  terraform import aws_eks_pod_identity_association.NAME {cluster},{existing}\n\nor add an import block:\n\n  import {{\n    to = aws_eks_pod_identity_association.NAME\n    id = \"{cluster},{existing}\"\n  }}\n\nOtherwise delete the existing association or choose another service account."
+        ),
+    }
+}
+
+/// Apply an update: the association's fields, then its tags. Returns the state to record (as
+/// far as the update got) and the first error.
+async fn update_association(
+    ctx: &AwsContext,
+    prior: &AssociationState,
+    planned: &AssociationState,
+) -> (AssociationState, Result<(), Error>) {
+    let cluster = planned.cluster_name.as_str().to_string();
+    let id = prior.association_id.as_str().to_string();
+    let mut state = prior.clone();
+
+    if has_api_changes(prior, planned) {
+        let token = new_client_request_token();
+        let result = retry(Backoff::IAM_PROPAGATION, is_role_propagation, |_| {
+            let mut request = ctx
+                .eks
+                .update_pod_identity_association()
+                .cluster_name(&cluster)
+                .association_id(&id)
+                .client_request_token(&token);
+            if prior.role_arn != planned.role_arn {
+                request = request.role_arn(planned.role_arn.as_str());
+            }
+            if prior.target_role_arn != planned.target_role_arn {
+                // "" clears the target role; leaving it out would keep the old one.
+                request = request.target_role_arn(planned.target_role_arn.as_str());
+            }
+            if prior.disable_session_tags != planned.disable_session_tags {
+                request = request.disable_session_tags(
+                    planned
+                        .disable_session_tags
+                        .as_ref_option()
+                        .copied()
+                        .unwrap_or(false),
+                );
+            }
+            if prior.policy != planned.policy {
+                request = request.policy(planned.policy.as_str());
+            }
+            async move {
+                request
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("UpdatePodIdentityAssociation", e))
+            }
+        })
+        .await;
+        match result {
+            Ok(out) => {
+                if let Some(updated) = out.association {
+                    let mut next = state_from_api(&updated, planned, &ctx.default_tags);
+                    // Tags are not changed by UpdatePodIdentityAssociation: keep the prior ones
+                    // until the tag step below succeeds.
+                    next.tags = prior.tags.clone();
+                    next.tags_all = prior.tags_all.clone();
+                    state = next;
+                }
+            }
+            Err(err) => {
+                return (
+                    state,
+                    Err(Error::aws(
+                        format!("Updating pod identity association {id} of cluster {cluster}"),
+                        err,
+                    )),
+                );
+            }
+        }
+    }
+
+    let old_tags = tags::known(&prior.tags_all).unwrap_or_default();
+    let new_tags = tags::known(&planned.tags_all).unwrap_or_default();
+    let changes = tags::diff(&old_tags, &new_tags);
+    if !changes.is_empty() {
+        let arn = prior.association_arn.as_str().to_string();
+        if let Err(err) = apply_tag_changes(ctx, &arn, &changes).await {
+            return (
+                state,
+                Err(Error::aws(
+                    format!("Updating the tags of pod identity association {id}"),
+                    err,
+                )),
+            );
+        }
+    }
+    state.tags = planned.tags.clone();
+    state.tags_all = planned.tags_all.clone();
+    (state, Ok(()))
+}
+
+/// UntagResource for removed keys, TagResource for new and changed ones.
+pub async fn apply_tag_changes(
+    ctx: &AwsContext,
+    arn: &str,
+    changes: &tags::TagChanges,
+) -> Result<(), AwsError> {
+    if !changes.remove.is_empty() {
+        ctx.eks
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(changes.remove.clone()))
+            .send()
+            .await
+            .map_err(|e| from_sdk("UntagResource", e))?;
+    }
+    if !changes.set.is_empty() {
+        ctx.eks
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(changes.set.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| from_sdk("TagResource", e))?;
+    }
+    Ok(())
+}
+
+/// The two import ID forms.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ImportId {
+    /// `cluster_name,association_id` (hashicorp/aws's form).
+    ById {
+        cluster: String,
+        association_id: String,
+    },
+    /// `cluster_name/namespace/service_account`.
+    ByServiceAccount {
+        cluster: String,
+        namespace: String,
+        service_account: String,
+    },
+}
+
+pub fn parse_import_id(id: &str) -> Result<ImportId, Error> {
+    let bad = || {
+        Error::invalid(
+            AttributePath::root(),
+            "Invalid import ID",
+            format!(
+                "{id:?} is not an association import ID. Use cluster_name,association_id (for example \"shop-blue,a-0123456789abcdefg\") or cluster_name/namespace/service_account (for example \"shop-blue/carts/carts\")."
+            ),
+        )
+    };
+    if let Some((cluster, association_id)) = id.split_once(',') {
+        if validate::cluster_name(cluster).is_err()
+            || !association_id.starts_with("a-")
+            || association_id.len() < 3
+            || association_id.contains(',')
+        {
+            return Err(bad());
+        }
+        return Ok(ImportId::ById {
+            cluster: cluster.into(),
+            association_id: association_id.into(),
+        });
+    }
+    let parts: Vec<&str> = id.split('/').collect();
+    match parts.as_slice() {
+        [cluster, namespace, service_account]
+            if validate::cluster_name(cluster).is_ok()
+                && validate::dns1123_label(namespace).is_ok()
+                && validate::dns1123_subdomain(service_account).is_ok() =>
+        {
+            Ok(ImportId::ByServiceAccount {
+                cluster: cluster.to_string(),
+                namespace: namespace.to_string(),
+                service_account: service_account.to_string(),
+            })
+        }
+        _ => Err(bad()),
+    }
+}
+
+async fn import_association(ctx: &AwsContext, id: &str) -> Result<AssociationState, Error> {
+    let (cluster, association_id) = match parse_import_id(id)? {
+        ImportId::ById {
+            cluster,
+            association_id,
+        } => (cluster, association_id),
+        ImportId::ByServiceAccount {
+            cluster,
+            namespace,
+            service_account,
+        } => {
+            let summary = find_association_by_service_account(ctx, &cluster, &namespace, &service_account)
+                .await
+                .map_err(|e| Error::aws(format!("Looking up the association of {namespace}/{service_account} in cluster {cluster}"), e))?
+                .ok_or_else(|| {
+                    Error::refused(
+                        "Cannot import non-existent pod identity association",
+                        format!("Cluster {cluster} has no pod identity association for service account {namespace}/{service_account} (or the cluster does not exist in region {}).", ctx.region),
+                    )
+                })?;
+            let association_id = summary.association_id().unwrap_or_default().to_string();
+            (cluster, association_id)
+        }
+    };
+    let found = find_association_by_id(ctx, &cluster, &association_id)
+        .await
+        .map_err(|e| Error::aws(format!("Reading pod identity association {association_id} of cluster {cluster}"), e))?
+        .ok_or_else(|| {
+            Error::refused(
+                "Cannot import non-existent pod identity association",
+                format!("Cluster {cluster} has no pod identity association {association_id} (or the cluster does not exist in region {}).", ctx.region),
+            )
+        })?;
+    let state = state_from_api(&found, &AssociationState::default(), &ctx.default_tags);
+    refuse_owned(&state, "imported")?;
+    Ok(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// State mapping
+
+/// The state for what EKS returned, keeping from `prior` what only the configuration knows: the
+/// text of an equivalent policy and which tags are managed in `tags`.
+pub fn state_from_api(
+    found: &PodIdentityAssociation,
+    prior: &AssociationState,
+    defaults: &BTreeMap<String, String>,
+) -> AssociationState {
+    let text = |v: Option<&str>| match v {
+        Some(s) if !s.is_empty() => Value::Value(s.to_string()),
+        _ => Value::Null,
+    };
+    let policy = match (found.policy(), &prior.policy) {
+        (Some(api), Value::Value(old)) if policy_json::equivalent(api, old) => prior.policy.clone(),
+        (api, _) => text(api),
+    };
+    let api_tags: BTreeMap<String, String> = found
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let (tags, tags_all) = tags::split_for_state(&api_tags, &prior.tags, defaults);
+    let association_id = text(found.association_id());
+    AssociationState {
+        id: association_id.clone(),
+        association_arn: text(found.association_arn()),
+        association_id,
+        cluster_name: text(found.cluster_name()),
+        namespace: text(found.namespace()),
+        service_account: text(found.service_account()),
+        role_arn: text(found.role_arn()),
+        target_role_arn: text(found.target_role_arn()),
+        external_id: text(found.external_id()),
+        disable_session_tags: Value::Value(found.disable_session_tags().unwrap_or(false)),
+        policy,
+        owner_arn: text(found.owner_arn()),
+        tags,
+        tags_all,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finders: "not found" (the association or its whole cluster) becomes `None` here, once.
+
+/// One DescribePodIdentityAssociation.
+pub async fn find_association_by_id(
+    ctx: &AwsContext,
+    cluster: &str,
+    association_id: &str,
+) -> Result<Option<PodIdentityAssociation>, AwsError> {
+    match ctx
+        .eks
+        .describe_pod_identity_association()
+        .cluster_name(cluster)
+        .association_id(association_id)
+        .send()
+        .await
+        .map_err(|e| from_sdk("DescribePodIdentityAssociation", e))
+    {
+        Ok(out) => Ok(out.association),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// The association of one service account, if any (ListPodIdentityAssociations with filters).
+pub async fn find_association_by_service_account(
+    ctx: &AwsContext,
+    cluster: &str,
+    namespace: &str,
+    service_account: &str,
+) -> Result<Option<PodIdentityAssociationSummary>, AwsError> {
+    let found = list_associations(ctx, cluster, Some(namespace), Some(service_account)).await?;
+    Ok(found.and_then(|list| list.into_iter().next()))
+}
+
+/// Every association summary of a cluster, optionally filtered, across all pages. `None` when the
+/// cluster does not exist.
+pub async fn list_associations(
+    ctx: &AwsContext,
+    cluster: &str,
+    namespace: Option<&str>,
+    service_account: Option<&str>,
+) -> Result<Option<Vec<PodIdentityAssociationSummary>>, AwsError> {
+    let mut all = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let result = ctx
+            .eks
+            .list_pod_identity_associations()
+            .cluster_name(cluster)
+            .set_namespace(namespace.map(str::to_string))
+            .set_service_account(service_account.map(str::to_string))
+            .max_results(100)
+            .set_next_token(next_token.take())
+            .send()
+            .await
+            .map_err(|e| from_sdk("ListPodIdentityAssociations", e));
+        let page = match result {
+            Ok(page) => page,
+            Err(err) if err.is_not_found() => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        all.extend(page.associations.unwrap_or_default());
+        match page.next_token {
+            Some(token) if !token.is_empty() => next_token = Some(token),
+            _ => return Ok(Some(all)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value<String> {
+        Value::Value(v.to_string())
+    }
+
+    fn config() -> AssociationState {
+        AssociationState {
+            cluster_name: s("shop-blue"),
+            namespace: s("carts"),
+            service_account: s("carts"),
+            role_arn: s("arn:aws:iam::123456789012:role/shop"),
+            ..Default::default()
+        }
+    }
+
+    fn invalid_paths(cfg: &AssociationState) -> Vec<String> {
+        validate_config(cfg, &BTreeMap::new())
+            .0
+            .iter()
+            .map(|e| match e {
+                Error::Invalid { path, .. } => path.to_string(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_good_config_passes() {
+        assert!(invalid_paths(&config()).is_empty());
+    }
+
+    #[test]
+    fn policy_needs_disabled_session_tags() {
+        let mut cfg = config();
+        cfg.policy = s(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+        );
+        assert_eq!(invalid_paths(&cfg), vec!["policy"]);
+        cfg.disable_session_tags = Value::Value(true);
+        assert!(invalid_paths(&cfg).is_empty());
+        cfg.disable_session_tags = Value::Unknown;
+        assert!(invalid_paths(&cfg).is_empty(), "unknown is checked later");
+    }
+
+    #[test]
+    fn unknown_values_are_not_judged() {
+        let cfg = AssociationState {
+            cluster_name: Value::Unknown,
+            namespace: Value::Unknown,
+            service_account: Value::Unknown,
+            role_arn: Value::Unknown,
+            ..Default::default()
+        };
+        assert!(invalid_paths(&cfg).is_empty());
+    }
+
+    #[test]
+    fn plan_create_marks_computed_unknown_and_defaults_session_tags() {
+        let defaults: BTreeMap<String, String> =
+            [("team".to_string(), "platform".to_string())].into();
+        let (planned, replace) = plan(None, config(), &defaults);
+        assert!(replace.is_empty());
+        assert!(planned.association_id.is_unknown());
+        assert_eq!(planned.disable_session_tags, Value::Value(false));
+        assert!(
+            planned.external_id.is_null(),
+            "no target role, no external id"
+        );
+        assert_eq!(tags::known(&planned.tags_all), Some(defaults));
+    }
+
+    fn prior() -> AssociationState {
+        let mut p = config();
+        p.id = s("a-0123456789abcdefg");
+        p.association_id = s("a-0123456789abcdefg");
+        p.association_arn = s("arn:aws:eks:eu-west-1:123456789012:podidentityassociation/shop-blue/a-0123456789abcdefg");
+        p.disable_session_tags = Value::Value(false);
+        p.target_role_arn = s("arn:aws:iam::111122223333:role/target");
+        p.external_id = s("ext-1");
+        p.tags_all = tags::to_value(&BTreeMap::new());
+        p
+    }
+
+    #[test]
+    fn plan_update_keeps_external_id_unless_the_target_changes() {
+        let mut proposed = prior();
+        proposed.role_arn = s("arn:aws:iam::123456789012:role/other");
+        let (planned, replace) = plan(Some(&prior()), proposed.clone(), &BTreeMap::new());
+        assert!(replace.is_empty(), "role_arn is updated in place");
+        assert_eq!(planned.external_id, s("ext-1"));
+
+        proposed.target_role_arn = s("arn:aws:iam::111122223333:role/another");
+        let (planned, _) = plan(Some(&prior()), proposed.clone(), &BTreeMap::new());
+        assert!(planned.external_id.is_unknown());
+
+        proposed.target_role_arn = Value::Null;
+        let (planned, _) = plan(Some(&prior()), proposed, &BTreeMap::new());
+        assert!(planned.external_id.is_null());
+    }
+
+    #[test]
+    fn plan_update_replaces_on_identity_changes() {
+        let mut proposed = prior();
+        proposed.namespace = s("orders");
+        let (_, replace) = plan(Some(&prior()), proposed, &BTreeMap::new());
+        assert_eq!(replace, vec![attr("namespace")]);
+    }
+
+    #[test]
+    fn equivalent_policy_is_no_change() {
+        let mut old = prior();
+        old.disable_session_tags = Value::Value(true);
+        old.policy = s(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
+        );
+        let mut proposed = old.clone();
+        proposed.policy = s(
+            r#"{ "Statement": { "Resource": "*", "Action": "s3:GetObject", "Effect": "Allow" }, "Version": "2012-10-17" }"#,
+        );
+        let (planned, _) = plan(Some(&old), proposed, &BTreeMap::new());
+        assert_eq!(planned, old);
+    }
+
+    #[test]
+    fn import_ids() {
+        assert_eq!(
+            parse_import_id("shop-blue,a-0123456789abcdefg").unwrap(),
+            ImportId::ById {
+                cluster: "shop-blue".into(),
+                association_id: "a-0123456789abcdefg".into()
+            }
+        );
+        assert_eq!(
+            parse_import_id("shop-blue/carts/carts").unwrap(),
+            ImportId::ByServiceAccount {
+                cluster: "shop-blue".into(),
+                namespace: "carts".into(),
+                service_account: "carts".into()
+            }
+        );
+        for bad in [
+            "",
+            "shop-blue",
+            "shop-blue,",
+            "shop-blue,x-1",
+            "a/b",
+            "a/B/c",
+            "a/b/c/d",
+            ",a-1",
+        ] {
+            assert!(parse_import_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn existing_id_is_parsed_from_the_conflict_message() {
+        assert_eq!(
+            existing_id_from_message("Association already exists: a-0123456789abcdefg"),
+            Some("a-0123456789abcdefg".to_string())
+        );
+        assert_eq!(existing_id_from_message("Association already exists"), None);
+    }
+
+    #[test]
+    fn state_from_api_keeps_equivalent_policy_text_and_splits_tags() {
+        let api = PodIdentityAssociation::builder()
+            .cluster_name("shop-blue")
+            .namespace("carts")
+            .service_account("carts")
+            .role_arn("arn:aws:iam::123456789012:role/shop")
+            .association_id("a-0123456789abcdefg")
+            .association_arn("arn:aws:eks:eu-west-1:123456789012:podidentityassociation/shop-blue/a-0123456789abcdefg")
+            .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+            .disable_session_tags(true)
+            .tags("team", "platform")
+            .tags("app", "carts")
+            .build();
+        let mut prior = AssociationState::default();
+        prior.policy = s(
+            r#"{"Statement":[{"Resource":"*","Action":["s3:GetObject"],"Effect":"Allow"}],"Version":"2012-10-17"}"#,
+        );
+        let defaults: BTreeMap<String, String> =
+            [("team".to_string(), "platform".to_string())].into();
+        let state = state_from_api(&api, &prior, &defaults);
+        assert_eq!(state.policy, prior.policy);
+        assert_eq!(state.id, s("a-0123456789abcdefg"));
+        assert!(state.target_role_arn.is_null());
+        assert!(state.owner_arn.is_null());
+        assert_eq!(tags::known(&state.tags).map(|t| t.len()), Some(1));
+        assert_eq!(tags::known(&state.tags_all).map(|t| t.len()), Some(2));
+    }
+}

@@ -1,0 +1,183 @@
+//! Logging in the format Terraform reads from a plugin's stderr (hclog JSON lines), at the level
+//! chosen by `TF_LOG_PROVIDER` or else `TF_LOG`. Nothing is printed when neither is set.
+//!
+//! Only this crate's events and the AWS SDK's request-level events are emitted. The SDK's signing
+//! crate is never enabled and the SDK is capped at DEBUG, so no signature material, access key
+//! secret or session token can reach the log.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The level Terraform asked for, if any.
+pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Option<Level> {
+    let raw = tf_log_provider
+        .filter(|v| !v.trim().is_empty())
+        .or(tf_log)?;
+    match raw.trim().to_ascii_uppercase().as_str() {
+        "TRACE" | "JSON" => Some(Level::TRACE),
+        "DEBUG" => Some(Level::DEBUG),
+        "INFO" => Some(Level::INFO),
+        "WARN" => Some(Level::WARN),
+        "ERROR" => Some(Level::ERROR),
+        "" | "OFF" => None,
+        // Terraform treats any other non-empty value as TRACE.
+        _ => Some(Level::TRACE),
+    }
+}
+
+/// The per-target filter for a requested level.
+pub fn targets(level: Level) -> Targets {
+    let sdk = std::cmp::min(LevelFilter::from_level(level), LevelFilter::DEBUG);
+    Targets::new()
+        .with_target("podidentity", level)
+        .with_target("terraform_provider_podidentity", level)
+        .with_target("tf_provider", level)
+        .with_target("aws_config", sdk)
+        .with_target("aws_smithy_runtime", sdk)
+        .with_target("aws_sigv4", LevelFilter::OFF)
+        .with_target("aws_runtime", LevelFilter::OFF)
+}
+
+/// Install the global subscriber. tf-provider installs its own when `PLUGIN_LOG_FILE` is set, in
+/// which case we leave logging to it (a second global subscriber would panic).
+pub fn init() {
+    if std::env::var_os("PLUGIN_LOG_FILE").is_some() {
+        return;
+    }
+    let level = level_from_env(
+        std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
+        std::env::var("TF_LOG").ok().as_deref(),
+    );
+    let Some(level) = level else { return };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .event_format(HclogFormat);
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(targets(level))
+        .try_init();
+}
+
+/// Formats one event as one hclog JSON line.
+struct HclogFormat;
+
+impl<S, N> FormatEvent<S, N> for HclogFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        writeln!(writer, "{}", hclog_line(event))
+    }
+}
+
+fn hclog_line(event: &Event<'_>) -> String {
+    let meta = event.metadata();
+    let mut fields = FieldCollector::default();
+    event.record(&mut fields);
+    let mut line = Map::new();
+    line.insert("@level".into(), Value::from(hclog_level(*meta.level())));
+    line.insert(
+        "@message".into(),
+        Value::from(fields.message.unwrap_or_default()),
+    );
+    line.insert("@module".into(), Value::from(meta.target()));
+    let now = time::OffsetDateTime::now_utc();
+    if let Ok(ts) = now.format(&time::format_description::well_known::Rfc3339) {
+        line.insert("@timestamp".into(), Value::from(ts));
+    }
+    for (key, value) in fields.rest {
+        line.insert(key, value);
+    }
+    Value::Object(line).to_string()
+}
+
+fn hclog_level(level: Level) -> &'static str {
+    match level {
+        Level::TRACE => "trace",
+        Level::DEBUG => "debug",
+        Level::INFO => "info",
+        Level::WARN => "warn",
+        Level::ERROR => "error",
+    }
+}
+
+#[derive(Default)]
+struct FieldCollector {
+    message: Option<String>,
+    rest: Vec<(String, Value)>,
+}
+
+impl Visit for FieldCollector {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, Value::from(value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, Value::from(value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, Value::from(value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, Value::from(value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, Value::from(format!("{value:?}")));
+    }
+}
+
+impl FieldCollector {
+    fn put(&mut self, field: &Field, value: Value) {
+        if field.name() == "message" {
+            self.message = Some(match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            });
+        } else {
+            self.rest.push((field.name().to_string(), value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_level_wins_over_global_level() {
+        assert_eq!(
+            level_from_env(Some("debug"), Some("trace")),
+            Some(Level::DEBUG)
+        );
+        assert_eq!(level_from_env(None, Some("WARN")), Some(Level::WARN));
+        assert_eq!(level_from_env(Some(""), Some("info")), Some(Level::INFO));
+        assert_eq!(level_from_env(None, None), None);
+        assert_eq!(level_from_env(Some("off"), None), None);
+        assert_eq!(level_from_env(None, Some("json")), Some(Level::TRACE));
+        assert_eq!(level_from_env(None, Some("chatty")), Some(Level::TRACE));
+    }
+
+    #[test]
+    fn signing_crate_is_never_logged() {
+        let filter = targets(Level::TRACE);
+        assert!(!filter.would_enable("aws_sigv4::http_request", &Level::ERROR));
+        assert!(!filter.would_enable("aws_smithy_runtime::client", &Level::TRACE));
+        assert!(filter.would_enable("aws_smithy_runtime::client", &Level::DEBUG));
+        assert!(filter.would_enable("podidentity::eks", &Level::TRACE));
+        assert!(!filter.would_enable("hyper::proto", &Level::ERROR));
+    }
+}

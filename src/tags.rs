@@ -1,0 +1,167 @@
+//! Tags with provider `default_tags`: planning `tags_all`, splitting what AWS returns back into
+//! `tags` and `tags_all`, and the add/remove sets for an update.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tf_provider::value::Value;
+
+/// Tags as Terraform sends them: a map whose values may individually be unknown.
+pub type TagMap = BTreeMap<String, Value<String>>;
+
+/// The tags if every key and value is known.
+pub fn known(tags: &Value<TagMap>) -> Option<BTreeMap<String, String>> {
+    match tags {
+        Value::Null => Some(BTreeMap::new()),
+        Value::Unknown => None,
+        Value::Value(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Value(v) => Some((k.clone(), v.clone())),
+                Value::Null => Some((k.clone(), String::new())),
+                Value::Unknown => None,
+            })
+            .collect(),
+    }
+}
+
+pub fn to_value(tags: &BTreeMap<String, String>) -> Value<TagMap> {
+    Value::Value(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::Value(v.clone())))
+            .collect(),
+    )
+}
+
+/// The planned `tags_all`: default tags overlaid with the resource's own tags. Unknown while
+/// any configured tag is unknown.
+pub fn plan_tags_all(tags: &Value<TagMap>, defaults: &BTreeMap<String, String>) -> Value<TagMap> {
+    match known(tags) {
+        None => Value::Unknown,
+        Some(own) => {
+            let mut all = defaults.clone();
+            all.extend(own);
+            to_value(&all)
+        }
+    }
+}
+
+/// Split the tags AWS reports into `(tags, tags_all)` for the state.
+///
+/// A tag belongs to `tags` when the configuration manages it (its key is in the prior `tags`) or
+/// when it is not one of the default tags with the default's value: an out-of-band tag then shows
+/// as drift to remove. A resource without `tags` in its configuration keeps `tags` null.
+pub fn split_for_state(
+    api: &BTreeMap<String, String>,
+    prior_tags: &Value<TagMap>,
+    defaults: &BTreeMap<String, String>,
+) -> (Value<TagMap>, Value<TagMap>) {
+    let prior_keys: BTreeSet<&String> = match prior_tags {
+        Value::Value(map) => map.keys().collect(),
+        _ => BTreeSet::new(),
+    };
+    let own: BTreeMap<String, String> = api
+        .iter()
+        .filter(|(k, v)| prior_keys.contains(k) || defaults.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let tags = if own.is_empty() && prior_tags.is_null() {
+        Value::Null
+    } else {
+        to_value(&own)
+    };
+    (tags, to_value(api))
+}
+
+/// What to send to make `old` become `new`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TagChanges {
+    pub set: BTreeMap<String, String>,
+    pub remove: Vec<String>,
+}
+
+impl TagChanges {
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.remove.is_empty()
+    }
+}
+
+pub fn diff(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> TagChanges {
+    TagChanges {
+        set: new
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        remove: old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn tags_all_overlays_defaults() {
+        let defaults = m(&[("team", "platform"), ("env", "prod")]);
+        let tags = to_value(&m(&[("env", "staging"), ("app", "carts")]));
+        assert_eq!(
+            known(&plan_tags_all(&tags, &defaults)),
+            Some(m(&[
+                ("team", "platform"),
+                ("env", "staging"),
+                ("app", "carts")
+            ]))
+        );
+        assert_eq!(
+            known(&plan_tags_all(&Value::Null, &defaults)),
+            Some(defaults.clone())
+        );
+        let mut unknown = TagMap::new();
+        unknown.insert("x".into(), Value::Unknown);
+        assert!(plan_tags_all(&Value::Value(unknown), &defaults).is_unknown());
+    }
+
+    #[test]
+    fn split_keeps_configured_keys_and_drops_matching_defaults() {
+        let defaults = m(&[("team", "platform")]);
+        let api = m(&[("team", "platform"), ("app", "carts")]);
+        let (tags, all) = split_for_state(&api, &to_value(&m(&[("app", "carts")])), &defaults);
+        assert_eq!(known(&tags), Some(m(&[("app", "carts")])));
+        assert_eq!(known(&all), Some(api.clone()));
+
+        // No tags configured and only defaults present: tags stays null.
+        let (tags, _) = split_for_state(&defaults, &Value::Null, &defaults);
+        assert!(tags.is_null());
+
+        // A default overridden out of band shows up in tags, as drift.
+        let (tags, _) = split_for_state(&m(&[("team", "other")]), &Value::Null, &defaults);
+        assert_eq!(known(&tags), Some(m(&[("team", "other")])));
+
+        // The configuration sets a tag to the default's value: it stays in tags.
+        let (tags, _) = split_for_state(&defaults, &to_value(&defaults), &defaults);
+        assert_eq!(known(&tags), Some(defaults.clone()));
+
+        // tags = {} in configuration stays an empty map.
+        let (tags, _) = split_for_state(&BTreeMap::new(), &to_value(&BTreeMap::new()), &defaults);
+        assert_eq!(tags, to_value(&BTreeMap::new()));
+    }
+
+    #[test]
+    fn diff_sets_changed_and_removes_missing() {
+        let changes = diff(&m(&[("a", "1"), ("b", "2")]), &m(&[("b", "3"), ("c", "4")]));
+        assert_eq!(changes.set, m(&[("b", "3"), ("c", "4")]));
+        assert_eq!(changes.remove, vec!["a".to_string()]);
+        assert!(diff(&m(&[("a", "1")]), &m(&[("a", "1")])).is_empty());
+    }
+}

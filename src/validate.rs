@@ -1,0 +1,443 @@
+//! Reusable validators. Each returns `Err(reason)` with a sentence that says what is allowed;
+//! callers attach the attribute path (see [`Problems`]).
+
+use std::collections::BTreeMap;
+
+use tf_provider::AttributePath;
+
+use crate::error::Error;
+
+/// Collects validation failures for one configuration object.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<Error>);
+
+impl Problems {
+    /// Record `result` against `attribute` (a top-level attribute name or a full path).
+    pub fn check(&mut self, path: AttributePath, label: &str, result: Result<(), String>) {
+        if let Err(reason) = result {
+            self.0
+                .push(Error::invalid(path, format!("Invalid {label}"), reason));
+        }
+    }
+
+    pub fn push(&mut self, err: Error) {
+        self.0.push(err);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), Vec<Error>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+pub fn attr(name: &'static str) -> AttributePath {
+    AttributePath::new(name)
+}
+
+fn is_dns_label(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+/// A Kubernetes namespace name: a DNS-1123 label.
+pub fn dns1123_label(s: &str) -> Result<(), String> {
+    if s.len() > 63 {
+        return Err(format!(
+            "{s:?} is {} characters long; a Kubernetes namespace is a DNS-1123 label of at most 63 characters.",
+            s.len()
+        ));
+    }
+    if !is_dns_label(s) {
+        return Err(format!(
+            "{s:?} is not a DNS-1123 label: use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit (for example \"carts\" or \"kube-system\")."
+        ));
+    }
+    Ok(())
+}
+
+/// A Kubernetes service account name: a DNS-1123 subdomain.
+pub fn dns1123_subdomain(s: &str) -> Result<(), String> {
+    if s.len() > 253 {
+        return Err(format!(
+            "the name is {} characters long; a Kubernetes service account name is a DNS-1123 subdomain of at most 253 characters.",
+            s.len()
+        ));
+    }
+    if s.is_empty() || !s.split('.').all(is_dns_label) {
+        return Err(format!(
+            "{s:?} is not a DNS-1123 subdomain: use lowercase letters, digits, '-' and '.', each '.'-separated part starting and ending with a letter or digit (for example \"app-sa\" or \"my.service-account\")."
+        ));
+    }
+    Ok(())
+}
+
+/// An EKS cluster name: 1–100 characters, a letter or digit first, then letters, digits, '-' and '_'.
+pub fn cluster_name(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an EKS cluster name: use 1 to 100 letters, digits, '-' and '_', starting with a letter or digit."
+        ))
+    }
+}
+
+/// The partition part of an ARN: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso-b`, ...
+fn is_partition(p: &str) -> bool {
+    let mut parts = p.split('-');
+    parts.next() == Some("aws")
+        && parts.all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Characters IAM allows in role, policy and instance profile names.
+pub fn is_iam_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// An IAM path: `/` or `/segment/.../`, at most 512 printable ASCII characters.
+pub fn iam_path(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 512
+        && s.starts_with('/')
+        && s.ends_with('/')
+        && !s.contains("//")
+        && s.bytes().all(|b| (b'!'..=b'~').contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an IAM path: it must be \"/\" or begin and end with \"/\" (for example \"/platform/\"), at most 512 printable ASCII characters, no spaces."
+        ))
+    }
+}
+
+/// An IAM role name: 1–64 of letters, digits and `_+=,.@-`.
+pub fn iam_role_name(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 64 || !s.chars().all(is_iam_name_char) {
+        return Err(format!(
+            "{s:?} is not an IAM role name: use 1 to 64 letters, digits and the characters _+=,.@-"
+        ));
+    }
+    Ok(())
+}
+
+/// The parts of an IAM ARN of the given resource type (`role` or `policy`).
+struct IamArn<'a> {
+    account: &'a str,
+    path: &'a str,
+    name: &'a str,
+}
+
+fn parse_iam_arn<'a>(s: &'a str, resource_type: &str) -> Option<IamArn<'a>> {
+    let mut parts = s.splitn(6, ':');
+    let (arn, partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if arn != "arn" || !is_partition(partition) || service != "iam" || !region.is_empty() {
+        return None;
+    }
+    let rest = resource.strip_prefix(resource_type)?.strip_prefix('/')?;
+    let (path, name) = match rest.rfind('/') {
+        Some(i) => (&rest[..=i], &rest[i + 1..]),
+        None => ("", rest),
+    };
+    Some(IamArn {
+        account,
+        path,
+        name,
+    })
+}
+
+/// An IAM role ARN: `arn:<partition>:iam::<12-digit account>:role/<optional path/><name>`.
+pub fn iam_role_arn(s: &str) -> Result<(), String> {
+    let bad = || {
+        Err(format!(
+            "{s:?} is not an IAM role ARN: expected arn:<partition>:iam::<12-digit account id>:role/<optional path/><role name>, for example \"arn:aws:iam::111122223333:role/shop-dynamodb\"."
+        ))
+    };
+    let Some(arn) = parse_iam_arn(s, "role") else {
+        return bad();
+    };
+    if !is_account_id(arn.account) {
+        return bad();
+    }
+    if !arn.path.is_empty() && iam_path(&format!("/{}", arn.path)).is_err() {
+        return bad();
+    }
+    if iam_role_name(arn.name).is_err() {
+        return bad();
+    }
+    Ok(())
+}
+
+/// An IAM managed policy ARN: `arn:<partition>:iam::<account id or aws>:policy/<path/><name>`.
+pub fn iam_policy_arn(s: &str) -> Result<(), String> {
+    let bad = || {
+        Err(format!(
+            "{s:?} is not an IAM policy ARN: expected arn:<partition>:iam::<12-digit account id or \"aws\">:policy/<optional path/><policy name>, for example \"arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess\"."
+        ))
+    };
+    let Some(arn) = parse_iam_arn(s, "policy") else {
+        return bad();
+    };
+    if !(is_account_id(arn.account) || arn.account == "aws") {
+        return bad();
+    }
+    if !arn.path.is_empty() && iam_path(&format!("/{}", arn.path)).is_err() {
+        return bad();
+    }
+    if arn.name.is_empty() || arn.name.len() > 128 || !arn.name.chars().all(is_iam_name_char) {
+        return bad();
+    }
+    Ok(())
+}
+
+/// An IAM inline policy name: 1–128 of letters, digits and `_+=,.@-`.
+pub fn iam_policy_name(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 128 || !s.chars().all(is_iam_name_char) {
+        return Err(format!(
+            "{s:?} is not an IAM policy name: use 1 to 128 letters, digits and the characters _+=,.@-"
+        ));
+    }
+    Ok(())
+}
+
+/// A JSON document whose top level is an object.
+pub fn json_object(s: &str) -> Result<(), String> {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err("the document must be a JSON object (a policy starts with '{').".into()),
+        Err(err) => Err(format!("the document is not valid JSON: {err}.")),
+    }
+}
+
+/// An IAM policy document: a JSON object with a `Statement`.
+pub fn policy_document(s: &str) -> Result<(), String> {
+    json_object(s)?;
+    let doc: serde_json::Value =
+        serde_json::from_str(s).map_err(|err| format!("not valid JSON: {err}"))?;
+    match doc.get("Statement") {
+        Some(serde_json::Value::Array(list)) if !list.is_empty() => Ok(()),
+        Some(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(
+            "the policy document has no \"Statement\": a policy is {\"Version\": \"2012-10-17\", \"Statement\": [...]}."
+                .into(),
+        ),
+    }
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+}
+
+/// AWS resource tags: at most 50, keys 1–128 characters not starting with `aws:`, values at most
+/// 256 characters, both made of letters, digits, spaces and `_.:/=+-@`.
+pub fn tags(problems: &mut Problems, attribute: &'static str, tags: &BTreeMap<String, String>) {
+    if tags.len() > 50 {
+        problems.check(
+            attr(attribute),
+            attribute,
+            Err(format!(
+                "{} tags are set; AWS allows at most 50 tags on a resource (including provider default_tags).",
+                tags.len()
+            )),
+        );
+    }
+    for (key, value) in tags {
+        let path = attr(attribute).key(key.clone());
+        let key_len = key.chars().count();
+        if key_len == 0 || key_len > 128 {
+            problems.check(
+                path.clone(),
+                &format!("{attribute} key"),
+                Err(format!(
+                    "tag key {key:?} is {key_len} characters long; tag keys are 1 to 128 characters."
+                )),
+            );
+        } else if key.to_ascii_lowercase().starts_with("aws:") {
+            problems.check(
+                path.clone(),
+                &format!("{attribute} key"),
+                Err(format!(
+                    "tag key {key:?} starts with \"aws:\", a prefix reserved for AWS."
+                )),
+            );
+        } else if !key.chars().all(is_tag_char) {
+            problems.check(
+                path.clone(),
+                &format!("{attribute} key"),
+                Err(format!(
+                    "tag key {key:?} has characters AWS does not allow: use letters, digits, spaces and _.:/=+-@"
+                )),
+            );
+        }
+        let value_len = value.chars().count();
+        if value_len > 256 {
+            problems.check(
+                path,
+                &format!("{attribute} value"),
+                Err(format!(
+                    "the value of tag {key:?} is {value_len} characters long; tag values are at most 256 characters."
+                )),
+            );
+        } else if !value.chars().all(is_tag_char) {
+            problems.check(
+                path,
+                &format!("{attribute} value"),
+                Err(format!(
+                    "the value of tag {key:?} has characters AWS does not allow: use letters, digits, spaces and _.:/=+-@"
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_are_dns_labels() {
+        for ok in ["a", "carts", "kube-system", "a1", &"a".repeat(63)] {
+            assert!(dns1123_label(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Carts", "-a", "a-", "a_b", "a.b", &"a".repeat(64), "ä"] {
+            assert!(dns1123_label(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn service_accounts_are_dns_subdomains() {
+        for ok in ["app-sa", "my.service-account", "a", &"a".repeat(63)] {
+            assert!(dns1123_subdomain(ok).is_ok(), "{ok}");
+        }
+        let long = format!(
+            "{}.{}.{}.{}",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(62)
+        );
+        assert_eq!(long.len(), 254);
+        for bad in ["", "App", "a..b", ".a", "a.", "a_b", "-a", long.as_str()] {
+            assert!(dns1123_subdomain(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_arns() {
+        for ok in [
+            "arn:aws:iam::111122223333:role/shop",
+            "arn:aws:iam::111122223333:role/platform/team/shop",
+            "arn:aws-cn:iam::111122223333:role/a+b=c,d.e@f-g_h",
+            "arn:aws-us-gov:iam::111122223333:role/x",
+        ] {
+            assert!(iam_role_arn(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "shop",
+            "arn:aws:iam::111122223333:user/shop",
+            "arn:aws:iam::11112222333:role/shop",
+            "arn:aws:iam:eu-west-1:111122223333:role/shop",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::111122223333:role/",
+            "arn:aws:iam::111122223333:role/has space",
+            "arn:aws:iam::aws:role/shop",
+            "arn:azure:iam::111122223333:role/shop",
+            &format!("arn:aws:iam::111122223333:role/{}", "r".repeat(65)),
+        ] {
+            assert!(iam_role_arn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn policy_arns() {
+        assert!(iam_policy_arn("arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess").is_ok());
+        assert!(
+            iam_policy_arn("arn:aws:iam::aws:policy/service-role/AmazonEKSClusterPolicy").is_ok()
+        );
+        assert!(iam_policy_arn("arn:aws:iam::111122223333:policy/shop").is_ok());
+        assert!(iam_policy_arn("arn:aws:iam::111122223333:role/shop").is_err());
+        assert!(iam_policy_arn("arn:aws:iam::shop:policy/x").is_err());
+    }
+
+    #[test]
+    fn paths_and_names() {
+        assert!(iam_path("/").is_ok());
+        assert!(iam_path("/platform/team/").is_ok());
+        for bad in ["", "platform/", "/platform", "/a b/", "//"] {
+            assert!(iam_path(bad).is_err(), "{bad}");
+        }
+        assert!(iam_role_name("shop-dynamodb_read").is_ok());
+        assert!(iam_role_name("").is_err());
+        assert!(iam_role_name("a/b").is_err());
+        assert!(cluster_name("shop-blue").is_ok());
+        assert!(cluster_name("-shop").is_err());
+        assert!(cluster_name("shop.blue").is_err());
+    }
+
+    #[test]
+    fn json_documents() {
+        assert!(json_object("{}").is_ok());
+        assert!(json_object("[]").is_err());
+        assert!(json_object("{").is_err());
+        assert!(policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).is_ok());
+        assert!(policy_document(r#"{"Version":"2012-10-17"}"#).is_err());
+    }
+
+    #[test]
+    fn tag_rules() {
+        let mut p = Problems::default();
+        let good: BTreeMap<String, String> = [
+            ("team".to_string(), "platform".to_string()),
+            ("k".into(), "".into()),
+        ]
+        .into();
+        tags(&mut p, "tags", &good);
+        assert!(p.is_empty());
+
+        let bad: BTreeMap<String, String> = [
+            ("aws:x".to_string(), "v".to_string()),
+            ("".into(), "v".into()),
+            ("k".repeat(129), "v".into()),
+            ("ok".into(), "v".repeat(257)),
+            ("bad*key".into(), "v".into()),
+        ]
+        .into();
+        tags(&mut p, "tags", &bad);
+        assert_eq!(p.0.len(), 5);
+
+        let mut p = Problems::default();
+        let many: BTreeMap<String, String> =
+            (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
+        tags(&mut p, "tags", &many);
+        assert_eq!(p.0.len(), 1);
+    }
+}
