@@ -20,6 +20,19 @@ impl Problems {
         }
     }
 
+    /// Check a top-level string attribute when its value is known (unknown and null values are
+    /// left for later: they are checked again once known).
+    pub fn check_known(
+        &mut self,
+        name: &'static str,
+        value: &tf_provider::value::Value<String>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) {
+        if let tf_provider::value::Value::Value(s) = value {
+            self.check(attr(name), name, check(s));
+        }
+    }
+
     pub fn push(&mut self, err: Error) {
         self.0.push(err);
     }

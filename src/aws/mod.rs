@@ -7,6 +7,9 @@ pub mod retry;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
+use tf_provider::Diagnostics;
+
+use crate::diagnostics::report;
 use crate::error::Error;
 
 /// What `ConfigureProvider` produces and every resource and data source shares: the clients,
@@ -41,6 +44,17 @@ impl Configured {
             .ok()
             .and_then(|slot| slot.clone())
             .ok_or(Error::NotConfigured)
+    }
+
+    /// The context, or an error diagnostic saying the provider is not configured.
+    pub fn get_or_report(&self, diags: &mut Diagnostics) -> Option<Arc<AwsContext>> {
+        match self.get() {
+            Ok(ctx) => Some(ctx),
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
     }
 
     /// Default tags, readable at plan time.

@@ -108,33 +108,19 @@ fn known_str(v: &Value<String>) -> Option<&str> {
 /// checked again when they are known (Terraform plans again during apply).
 pub fn validate_config(cfg: &AssociationState, defaults: &BTreeMap<String, String>) -> Problems {
     let mut p = Problems::default();
-    if let Some(s) = known_str(&cfg.cluster_name) {
-        p.check(
-            attr("cluster_name"),
-            "cluster_name",
-            validate::cluster_name(s),
-        );
-    }
-    if let Some(s) = known_str(&cfg.namespace) {
-        p.check(attr("namespace"), "namespace", validate::dns1123_label(s));
-    }
-    if let Some(s) = known_str(&cfg.service_account) {
-        p.check(
-            attr("service_account"),
-            "service_account",
-            validate::dns1123_subdomain(s),
-        );
-    }
-    if let Some(s) = known_str(&cfg.role_arn) {
-        p.check(attr("role_arn"), "role_arn", validate::iam_role_arn(s));
-    }
-    if let Some(s) = known_str(&cfg.target_role_arn) {
-        p.check(
-            attr("target_role_arn"),
-            "target_role_arn",
-            validate::iam_role_arn(s),
-        );
-    }
+    p.check_known("cluster_name", &cfg.cluster_name, validate::cluster_name);
+    p.check_known("namespace", &cfg.namespace, validate::dns1123_label);
+    p.check_known(
+        "service_account",
+        &cfg.service_account,
+        validate::dns1123_subdomain,
+    );
+    p.check_known("role_arn", &cfg.role_arn, validate::iam_role_arn);
+    p.check_known(
+        "target_role_arn",
+        &cfg.target_role_arn,
+        validate::iam_role_arn,
+    );
     if let Some(policy) = known_str(&cfg.policy) {
         p.check(attr("policy"), "policy", validate::policy_document(policy));
         if !matches!(
@@ -275,6 +261,29 @@ fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
     }
 }
 
+impl AssociationResource {
+    /// Validation at plan time: everything [`validate_config`] checks (values unknown at
+    /// validate may be known now) plus the checks that need the configured provider. Reports and
+    /// returns `None` when anything is wrong.
+    fn check_plan(
+        &self,
+        diags: &mut Diagnostics,
+        config: &AssociationState,
+        defaults: &BTreeMap<String, String>,
+    ) -> Option<()> {
+        let mut problems = validate_config(config, defaults);
+        if let Ok(ctx) = self.configured.get() {
+            problems.0.extend(validate_against_account(config, &ctx).0);
+        }
+        if problems.is_empty() {
+            Some(())
+        } else {
+            report_all(diags, &problems.0);
+            None
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The Terraform resource
 
@@ -300,12 +309,8 @@ impl Resource for AssociationResource {
         private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = match self.configured.get() {
-            Ok(ctx) => ctx,
-            Err(err) => {
-                report(diags, &err);
-                return Some((state, private_state));
-            }
+        let Some(ctx) = self.configured.get_or_report(diags) else {
+            return Some((state, private_state));
         };
         let cluster = state.cluster_name.as_str().to_string();
         let id = state.association_id.as_str().to_string();
@@ -346,16 +351,7 @@ impl Resource for AssociationResource {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let defaults = self.configured.default_tags();
-        let mut problems = validate_config(&config_state, &defaults);
-        if let Ok(ctx) = self.configured.get() {
-            problems
-                .0
-                .extend(validate_against_account(&config_state, &ctx).0);
-        }
-        if !problems.is_empty() {
-            report_all(diags, &problems.0);
-            return None;
-        }
+        self.check_plan(diags, &config_state, &defaults)?;
         let (planned, _) = plan(None, proposed_state, &defaults);
         Some((planned, Value::Null))
     }
@@ -370,16 +366,7 @@ impl Resource for AssociationResource {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         let defaults = self.configured.default_tags();
-        let mut problems = validate_config(&config_state, &defaults);
-        if let Ok(ctx) = self.configured.get() {
-            problems
-                .0
-                .extend(validate_against_account(&config_state, &ctx).0);
-        }
-        if !problems.is_empty() {
-            report_all(diags, &problems.0);
-            return None;
-        }
+        self.check_plan(diags, &config_state, &defaults)?;
         let (planned, replace) = plan(Some(&prior_state), proposed_state, &defaults);
         if planned != prior_state {
             if let Err(err) = refuse_owned(&prior_state, "changed") {
@@ -412,13 +399,7 @@ impl Resource for AssociationResource {
         planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = match self.configured.get() {
-            Ok(ctx) => ctx,
-            Err(err) => {
-                report(diags, &err);
-                return None;
-            }
-        };
+        let ctx = self.configured.get_or_report(diags)?;
         match create_association(&ctx, &planned_state).await {
             Ok(created) => Some((
                 state_from_api(&created, &planned_state, &ctx.default_tags),
@@ -440,13 +421,7 @@ impl Resource for AssociationResource {
         planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = match self.configured.get() {
-            Ok(ctx) => ctx,
-            Err(err) => {
-                report(diags, &err);
-                return None;
-            }
-        };
+        let ctx = self.configured.get_or_report(diags)?;
         let (state, result) = update_association(&ctx, &prior_state, &planned_state).await;
         if let Err(err) = result {
             report(diags, &err);
@@ -462,13 +437,7 @@ impl Resource for AssociationResource {
         _planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
-        let ctx = match self.configured.get() {
-            Ok(ctx) => ctx,
-            Err(err) => {
-                report(diags, &err);
-                return None;
-            }
-        };
+        let ctx = self.configured.get_or_report(diags)?;
         let cluster = prior_state.cluster_name.as_str();
         let id = prior_state.association_id.as_str();
         let result = ctx
@@ -501,13 +470,7 @@ impl Resource for AssociationResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = match self.configured.get() {
-            Ok(ctx) => ctx,
-            Err(err) => {
-                report(diags, &err);
-                return None;
-            }
-        };
+        let ctx = self.configured.get_or_report(diags)?;
         match import_association(&ctx, &id).await {
             Ok(state) => Some((state, Value::Null)),
             Err(err) => {

@@ -16,7 +16,7 @@ use crate::eks::association::{find_association_by_id, list_associations};
 use crate::error::Error;
 use crate::schema::{block, computed, optional, required, string, string_map, ValueStr};
 use crate::tags::{self, TagMap};
-use crate::validate::{self, attr, Problems};
+use crate::validate::{self, Problems};
 
 /// Describe calls in flight at once when listing a cluster's associations with their roles.
 const DESCRIBE_CONCURRENCY: usize = 8;
@@ -71,24 +71,32 @@ fn lookup_problems(
     service_account: &Value<String>,
 ) -> Problems {
     let mut p = Problems::default();
-    if let Value::Value(s) = cluster {
-        p.check(
-            attr("cluster_name"),
-            "cluster_name",
-            validate::cluster_name(s),
-        );
-    }
-    if let Value::Value(s) = namespace {
-        p.check(attr("namespace"), "namespace", validate::dns1123_label(s));
-    }
-    if let Value::Value(s) = service_account {
-        p.check(
-            attr("service_account"),
-            "service_account",
-            validate::dns1123_subdomain(s),
-        );
-    }
+    p.check_known("cluster_name", cluster, validate::cluster_name);
+    p.check_known("namespace", namespace, validate::dns1123_label);
+    p.check_known(
+        "service_account",
+        service_account,
+        validate::dns1123_subdomain,
+    );
     p
+}
+
+/// The configured context when the lookup's arguments are valid; reports and gives `None`
+/// otherwise.
+fn checked_context(
+    diags: &mut Diagnostics,
+    configured: &Configured,
+    problems: Problems,
+) -> Option<std::sync::Arc<AwsContext>> {
+    if !problems.is_empty() {
+        report_all(diags, &problems.0);
+        return None;
+    }
+    configured.get_or_report(diags)
+}
+
+fn reported<T>(diags: &mut Diagnostics, result: Result<T, Error>) -> Option<T> {
+    result.map_err(|err| report(diags, &err)).ok()
 }
 
 fn text(v: Option<&str>) -> Value<String> {
@@ -185,21 +193,8 @@ impl DataSource for AssociationDataSource {
             &config.namespace,
             &config.service_account,
         );
-        if !problems.is_empty() {
-            report_all(diags, &problems.0);
-            return None;
-        }
-        let result = match self.configured.get() {
-            Ok(ctx) => lookup(&ctx, config).await,
-            Err(err) => Err(err),
-        };
-        match result {
-            Ok(state) => Some(state),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+        let ctx = checked_context(diags, &self.configured, problems)?;
+        reported(diags, lookup(&ctx, config).await)
     }
 }
 
@@ -365,21 +360,8 @@ impl DataSource for AssociationsDataSource {
             &config.namespace,
             &config.service_account,
         );
-        if !problems.is_empty() {
-            report_all(diags, &problems.0);
-            return None;
-        }
-        let result = match self.configured.get() {
-            Ok(ctx) => list_with_roles(&ctx, config).await,
-            Err(err) => Err(err),
-        };
-        match result {
-            Ok(state) => Some(state),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+        let ctx = checked_context(diags, &self.configured, problems)?;
+        reported(diags, list_with_roles(&ctx, config).await)
     }
 }
 

@@ -162,23 +162,17 @@ impl Stack {
     pub fn clear_faults(&self) {
         self.admin_or_panic("DELETE", "/_emulator/faults", None);
     }
-
-    /// Create an IAM role in moto directly (as another tool or person would), returning its ARN.
-    pub fn iam_role_arn(name: &str) -> String {
-        format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
-    }
 }
 
-/// An `aws-sdk-eks` client for the stack's emulator, signed with the test credentials: what
-/// another tool (the AWS CLI, a script) would use to change things behind Terraform's back.
-pub async fn eks_client(stack: &Stack) -> aws_sdk_eks::Client {
+/// The AWS SDK configuration for the stack: test credentials, the region, ring-based TLS.
+async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http)
         .region(aws_config::Region::new(REGION))
         .credentials_provider(aws_credential_types::Credentials::new(
@@ -188,8 +182,18 @@ pub async fn eks_client(stack: &Stack) -> aws_sdk_eks::Client {
             None,
             "podidentity-tests",
         ))
-        .endpoint_url(stack.eks.url())
+        .endpoint_url(endpoint)
         .load()
-        .await;
-    aws_sdk_eks::Client::new(&config)
+        .await
+}
+
+/// An `aws-sdk-eks` client for the stack's emulator, signed with the test credentials: what
+/// another tool (the AWS CLI, a script) would use to change things behind Terraform's back.
+pub async fn eks_client(stack: &Stack) -> aws_sdk_eks::Client {
+    aws_sdk_eks::Client::new(&sdk_config(stack.eks.url()).await)
+}
+
+/// An `aws-sdk-iam` client for the stack's moto, for out-of-band changes and checks in tests.
+pub async fn iam_client(stack: &Stack) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config(stack.moto.url()).await)
 }

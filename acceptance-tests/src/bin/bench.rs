@@ -1,0 +1,259 @@
+//! `make bench`: what the provider costs, measured on this machine against the local stack.
+//!
+//! - release binary size;
+//! - plugin start to handshake line, as Terraform starts it (with a client certificate, so the
+//!   provider generates its TLS identity as it does for real);
+//! - provider peak RSS while terraform plans 1 role + 200 associations (create), and while it
+//!   refreshes them once they exist;
+//! - API calls per refresh: per association and per role;
+//! - apply of 200 associations with a fixed EKS latency at several parallelism levels, against
+//!   the ideal N × latency ÷ parallelism.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use acceptance::harness::terraform::provider_binary;
+use acceptance::harness::{Stack, Terraform};
+use anyhow::{anyhow, Context, Result};
+use serde_json::json;
+
+const ASSOCIATIONS: usize = 200;
+const STARTUP_RUNS: usize = 30;
+const LATENCY_MS: u64 = 50;
+
+fn main() {
+    if let Err(err) = run() {
+        eprintln!("bench failed: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let bin = provider_binary()?;
+    println!("terraform-provider-podidentity benchmarks");
+    println!("binary: {}", bin.display());
+    let size = std::fs::metadata(&bin)?.len();
+    println!("binary size: {:.1} MB ({size} bytes)", size as f64 / 1e6);
+
+    let startup = startup_times(&bin, STARTUP_RUNS)?;
+    println!(
+        "start to handshake ({STARTUP_RUNS} runs): median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        percentile(&startup, 50),
+        percentile(&startup, 90),
+        percentile(&startup, 100)
+    );
+
+    let stack = Stack::start();
+    stack.create_cluster("bench");
+    let tf = Terraform::new(&stack);
+    tf.write_config(&many_associations_config(ASSOCIATIONS));
+
+    let (plan_wall, plan_rss) =
+        with_peak_rss(&bin, || tf.run(&["plan", "-input=false", "-refresh=false"]))?;
+    println!(
+        "plan of 1 role + {ASSOCIATIONS} associations (to create): provider peak RSS {:.1} MB, terraform plan {:.2} s",
+        plan_rss as f64 / 1e6,
+        plan_wall.as_secs_f64()
+    );
+
+    let apply = tf.run(&["apply", "-auto-approve", "-input=false", "-parallelism=20"]);
+    if !apply.success() {
+        return Err(anyhow!("apply failed:\n{}", apply.output()));
+    }
+
+    stack.clear_eks_requests();
+    stack.moto.clear_requests()?;
+    let (refresh_wall, refresh_rss) = with_peak_rss(&bin, || {
+        tf.run(&["plan", "-input=false", "-parallelism=20"])
+    })?;
+    let eks_ops = count(stack.eks_operations());
+    let iam_ops = count(
+        stack
+            .moto
+            .requests()?
+            .into_iter()
+            .filter(|r| r.service == "iam")
+            .map(|r| r.action)
+            .collect(),
+    );
+    println!(
+        "refresh of 1 role + {ASSOCIATIONS} associations: provider peak RSS {:.1} MB, terraform plan {:.2} s",
+        refresh_rss as f64 / 1e6,
+        refresh_wall.as_secs_f64()
+    );
+    println!(
+        "  EKS calls: {eks_ops:?} = {:.2} per association",
+        eks_ops.values().sum::<usize>() as f64 / ASSOCIATIONS as f64
+    );
+    println!(
+        "  IAM calls for the role: {iam_ops:?} = {} (no inline policies)",
+        iam_ops.values().sum::<usize>()
+    );
+    tf.destroy();
+
+    stack.inject_fault(json!({
+        "kind": "latency",
+        "operation": "CreatePodIdentityAssociation",
+        "latency_ms": LATENCY_MS,
+        "count": null
+    }));
+    for parallelism in [10, 20] {
+        let tf = Terraform::new(&stack);
+        tf.write_config(&associations_config(ASSOCIATIONS));
+        let started = Instant::now();
+        let run = tf.run(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            &format!("-parallelism={parallelism}"),
+        ]);
+        let wall = started.elapsed();
+        if !run.success() {
+            return Err(anyhow!("apply failed:\n{}", run.output()));
+        }
+        let ideal = ASSOCIATIONS as f64 * LATENCY_MS as f64 / 1000.0 / parallelism as f64;
+        println!(
+            "apply of {ASSOCIATIONS} associations, {LATENCY_MS} ms per create, parallelism {parallelism}: {:.2} s (ideal N x latency / parallelism = {ideal:.2} s)",
+            wall.as_secs_f64()
+        );
+        tf.destroy();
+    }
+    Ok(())
+}
+
+/// The shared role and `n` associations that use it.
+fn many_associations_config(n: usize) -> String {
+    format!(
+        r#"
+resource "aws_eks_pod_identity_role" "shared" {{
+  provider         = podidentity
+  name             = "bench-shared"
+  allowed_clusters = ["bench"]
+}}
+{}"#,
+        associations_config(n)
+    )
+}
+
+/// `n` associations of cluster `bench`.
+fn associations_config(n: usize) -> String {
+    format!(
+        r#"
+provider "podidentity" {{}}
+
+resource "aws_eks_pod_identity_association" "many" {{
+  provider        = podidentity
+  count           = {n}
+  cluster_name    = "bench"
+  namespace       = "ns-${{count.index % 10}}"
+  service_account = "sa-${{count.index}}"
+  role_arn        = "arn:aws:iam::{}:role/bench-shared"
+}}
+"#,
+        acceptance::harness::ACCOUNT_ID
+    )
+}
+
+fn count(ops: Vec<String>) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for op in ops {
+        *out.entry(op).or_insert(0) += 1;
+    }
+    out
+}
+
+fn percentile(sorted_ms: &[f64], p: usize) -> f64 {
+    if sorted_ms.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted_ms.len() - 1) * p) / 100;
+    sorted_ms[idx]
+}
+
+/// Milliseconds from spawn to the go-plugin handshake line, sorted.
+fn startup_times(bin: &Path, runs: usize) -> Result<Vec<f64>> {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
+    let client_cert = cert.cert.pem();
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let mut child = Command::new(bin)
+            .env(
+                "TF_PLUGIN_MAGIC_COOKIE",
+                "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+            )
+            .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+            .env("PLUGIN_CLIENT_CERT", &client_cert)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the provider")?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("stdout"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let elapsed = started.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        if !line.starts_with("1|6|tcp|") {
+            return Err(anyhow!("unexpected handshake line {line:?}"));
+        }
+        times.push(elapsed.as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times)
+}
+
+/// Run `f` while sampling the peak RSS (VmHWM) of every process running `bin`; returns the
+/// wall time of `f` and the largest peak seen.
+fn with_peak_rss<T>(bin: &Path, f: impl FnOnce() -> T) -> Result<(Duration, u64)> {
+    let bin: PathBuf = std::fs::canonicalize(bin)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampler = {
+        let (stop, peak) = (stop.clone(), peak.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                for hwm in provider_peaks(&bin) {
+                    peak.fetch_max(hwm, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let started = Instant::now();
+    let _ = f();
+    let wall = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    Ok((wall, peak.load(Ordering::Relaxed)))
+}
+
+fn provider_peaks(bin: &Path) -> Vec<u64> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == bin))
+        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map(|kb| kb * 1024)
+        })
+        .collect()
+}

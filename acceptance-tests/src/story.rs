@@ -1,0 +1,219 @@
+//! The blue/green upgrade story of `examples/blue-green`, run against a local stack: a common
+//! state owns the shared role, the blue and green cluster states associate their clusters'
+//! service accounts with it, and the upgrade is apply green → cut over → destroy blue.
+//!
+//! `make demo` runs it start to finish ([`Story::run`]); the lifecycle acceptance test drives the
+//! same steps one by one and checks more at each.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value;
+
+use crate::harness::{workspace_root, Stack, Terraform};
+
+/// The shared role of the examples (the common state's default).
+pub const ROLE_NAME: &str = "shop-dynamodb-read";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Blue,
+    Green,
+}
+
+impl Color {
+    pub fn name(self) -> &'static str {
+        match self {
+            Color::Blue => "blue",
+            Color::Green => "green",
+        }
+    }
+
+    /// The cluster each example state defaults to.
+    pub fn cluster(self) -> &'static str {
+        match self {
+            Color::Blue => "shop-blue",
+            Color::Green => "shop-green",
+        }
+    }
+}
+
+/// The directory of one of the three example states.
+pub fn example_dir(name: &str) -> PathBuf {
+    workspace_root().join("examples/blue-green").join(name)
+}
+
+/// The three states, each in its own terraform working directory, wired to one stack.
+pub struct Story<'a> {
+    pub stack: &'a Stack,
+    pub common: Terraform,
+    pub blue: Terraform,
+    pub green: Terraform,
+}
+
+impl<'a> Story<'a> {
+    pub fn new(stack: &'a Stack) -> Story<'a> {
+        let state = |name: &str| {
+            let tf = Terraform::new(stack);
+            tf.copy_config_from(&example_dir(name));
+            tf
+        };
+        Story {
+            stack,
+            common: state("common"),
+            blue: state("blue"),
+            green: state("green"),
+        }
+    }
+
+    pub fn cluster_state(&self, color: Color) -> &Terraform {
+        match color {
+            Color::Blue => &self.blue,
+            Color::Green => &self.green,
+        }
+    }
+
+    /// Create both clusters in the emulator: what hashicorp/aws's aws_eks_cluster does in the
+    /// real cluster states.
+    pub fn create_clusters(&self) {
+        for color in [Color::Blue, Color::Green] {
+            self.stack.create_cluster(color.cluster());
+        }
+    }
+
+    /// The role's trust policy exactly as IAM returns it (GetRole's AssumeRolePolicyDocument).
+    pub fn trust_policy_in_iam(&self) -> Result<String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let iam = crate::harness::iam_client(self.stack).await;
+            let out = iam
+                .get_role()
+                .role_name(ROLE_NAME)
+                .send()
+                .await
+                .map_err(|e| anyhow!("GetRole {ROLE_NAME}: {e:?}"))?;
+            out.role
+                .map(|r| r.assume_role_policy_document.unwrap_or_default())
+                .ok_or_else(|| anyhow!("GetRole returned no role"))
+        })
+    }
+
+    /// `(namespace/service_account, role_arn)` of every association of a cluster, from EKS.
+    pub fn associations(&self, color: Color) -> Vec<(String, String)> {
+        self.stack
+            .associations(color.cluster())
+            .iter()
+            .map(|a| {
+                (
+                    format!(
+                        "{}/{}",
+                        a["namespace"].as_str().unwrap_or_default(),
+                        a["serviceAccount"].as_str().unwrap_or_default()
+                    ),
+                    a["roleArn"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Run the whole story, printing one or two lines a step. Fails at the first step that does
+    /// not do what the story says.
+    pub fn run(&self, say: &mut dyn FnMut(&str)) -> Result<()> {
+        let started = Instant::now();
+        self.create_clusters();
+        say("[1/7] clusters shop-blue and shop-green exist (created in the EKS emulator, standing in for aws_eks_cluster)");
+
+        self.common.apply();
+        let outputs = self.common.outputs();
+        let role_arn = outputs
+            .get("role_arn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("common has no role_arn output"))?
+            .to_string();
+        let trust_before = self.trust_policy_in_iam()?;
+        say(&format!("[2/7] common: applied; shared role {role_arn}"));
+        say(&format!(
+            "      trusts pods.eks.amazonaws.com for clusters shop-* and service account app/app-sa ({} bytes of trust policy)",
+            trust_before.len()
+        ));
+
+        for color in [Color::Blue, Color::Green] {
+            let tf = self.cluster_state(color);
+            tf.apply();
+            let id = tf
+                .outputs()
+                .get("association_id")
+                .cloned()
+                .unwrap_or_default();
+            say(&format!(
+                "[3/7] {}: applied; {} app/app-sa -> {ROLE_NAME} (association {})",
+                color.name(),
+                color.cluster(),
+                id.as_str().unwrap_or("?")
+            ));
+        }
+
+        let blue = self.associations(Color::Blue);
+        let green = self.associations(Color::Green);
+        let roles: std::collections::BTreeSet<&String> = blue
+            .iter()
+            .chain(green.iter())
+            .map(|(_, role)| role)
+            .collect();
+        if blue.is_empty() || green.is_empty() || roles.len() != 1 || !roles.contains(&role_arn) {
+            bail!("expected both clusters to use {role_arn}: blue {blue:?}, green {green:?}");
+        }
+        say(&format!(
+            "[4/7] both clusters' associations use one role: shop-blue {:?}, shop-green {:?} -> {role_arn}",
+            blue.iter().map(|(sa, _)| sa).collect::<Vec<_>>(),
+            green.iter().map(|(sa, _)| sa).collect::<Vec<_>>()
+        ));
+
+        self.blue.destroy();
+        say(&format!(
+            "[5/7] cutover done, blue destroyed: shop-blue has {} associations, shop-green has {}",
+            self.associations(Color::Blue).len(),
+            self.associations(Color::Green).len()
+        ));
+
+        if !self.common.plan_is_empty() {
+            bail!("the common state's plan is not empty after blue was destroyed");
+        }
+        let trust_after = self.trust_policy_in_iam()?;
+        if trust_after != trust_before {
+            bail!("the trust policy changed:\nbefore: {trust_before}\nafter:  {trust_after}");
+        }
+        say("[6/7] common: plan shows no changes; the role's trust policy is byte-identical to before");
+
+        self.green.destroy();
+        self.common.destroy();
+        let role_gone = self.trust_policy_in_iam().is_err();
+        if !role_gone {
+            bail!("the role still exists after destroying common");
+        }
+        say(&format!(
+            "[7/7] green and common destroyed; role deleted. The story took {:.1} s.",
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    }
+}
+
+/// Run the demo on a fresh stack, printing to stdout.
+pub fn demo() -> Result<()> {
+    let stack = Stack::try_start(&Default::default()).context("starting the local AWS stack")?;
+    println!(
+        "local AWS stack up: moto (IAM, STS) at {}, EKS emulator at {}",
+        stack.moto.url(),
+        stack.eks.url()
+    );
+    let story = Story::new(&stack);
+    story.run(&mut |line| println!("{line}"))?;
+    drop(story);
+    drop(stack);
+    println!("local AWS stack stopped");
+    Ok(())
+}
