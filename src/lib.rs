@@ -6,6 +6,7 @@ pub mod aws;
 pub mod diagnostics;
 pub mod eks;
 pub mod error;
+pub mod iam;
 pub mod logging;
 pub mod policy_json;
 pub mod provider;
@@ -48,7 +49,13 @@ pub fn resources(configured: aws::Configured) -> HashMap<String, Box<dyn Dynamic
     let mut all: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
     all.insert(
         "eks_pod_identity_association".into(),
-        Box::new(eks::association::AssociationResource::new(configured)),
+        Box::new(eks::association::AssociationResource::new(
+            configured.clone(),
+        )),
+    );
+    all.insert(
+        "eks_pod_identity_role".into(),
+        Box::new(iam::role::RoleResource::new(configured)),
     );
     all
 }
@@ -65,8 +72,12 @@ pub fn data_sources(configured: aws::Configured) -> HashMap<String, Box<dyn Dyna
     all.insert(
         "eks_pod_identity_associations".into(),
         Box::new(eks::association_data::AssociationsDataSource::new(
-            configured,
+            configured.clone(),
         )),
+    );
+    all.insert(
+        "eks_pod_identity_role".into(),
+        Box::new(iam::role_data::RoleDataSource::new(configured)),
     );
     all
 }

@@ -124,23 +124,41 @@ impl<'a> Story<'a> {
     pub fn run(&self, say: &mut dyn FnMut(&str)) -> Result<()> {
         let started = Instant::now();
         self.create_clusters();
-        say("[1/7] clusters shop-blue and shop-green exist (created in the EKS emulator, standing in for aws_eks_cluster)");
+        say("[1/8] clusters shop-blue and shop-green exist (created in the EKS emulator, standing in for aws_eks_cluster)");
 
         self.common.apply();
-        let outputs = self.common.outputs();
-        let role_arn = outputs
+        let role_arn = self
+            .common
+            .outputs()
             .get("role_arn")
             .and_then(Value::as_str)
             .ok_or_else(|| anyhow!("common has no role_arn output"))?
             .to_string();
+        let role = self
+            .common
+            .resource("aws_eks_pod_identity_role.dynamodb_read");
+        let list = |key: &str| {
+            role[key]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        };
         let trust_before = self.trust_policy_in_iam()?;
-        say(&format!("[2/7] common: applied; shared role {role_arn}"));
+        say(&format!("[2/8] common: applied; shared role {role_arn}"));
         say(&format!(
-            "      trusts pods.eks.amazonaws.com for clusters shop-* and service account app/app-sa ({} bytes of trust policy)",
+            "      trusted by pods.eks.amazonaws.com for clusters [{}] and service accounts [{}] ({} bytes of trust policy)",
+            list("allowed_clusters"),
+            list("allowed_service_accounts"),
             trust_before.len()
         ));
 
-        for color in [Color::Blue, Color::Green] {
+        for (step, color) in [(3, Color::Blue), (4, Color::Green)] {
             let tf = self.cluster_state(color);
             tf.apply();
             let id = tf
@@ -149,7 +167,7 @@ impl<'a> Story<'a> {
                 .cloned()
                 .unwrap_or_default();
             say(&format!(
-                "[3/7] {}: applied; {} app/app-sa -> {ROLE_NAME} (association {})",
+                "[{step}/8] {}: applied; {} app/app-sa -> {ROLE_NAME} (association {})",
                 color.name(),
                 color.cluster(),
                 id.as_str().unwrap_or("?")
@@ -166,15 +184,21 @@ impl<'a> Story<'a> {
         if blue.is_empty() || green.is_empty() || roles.len() != 1 || !roles.contains(&role_arn) {
             bail!("expected both clusters to use {role_arn}: blue {blue:?}, green {green:?}");
         }
+        let accounts = |list: &[(String, String)]| {
+            list.iter()
+                .map(|(sa, _)| sa.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         say(&format!(
-            "[4/7] both clusters' associations use one role: shop-blue {:?}, shop-green {:?} -> {role_arn}",
-            blue.iter().map(|(sa, _)| sa).collect::<Vec<_>>(),
-            green.iter().map(|(sa, _)| sa).collect::<Vec<_>>()
+            "[5/8] one role for both clusters: shop-blue [{}] and shop-green [{}] -> {role_arn}",
+            accounts(&blue),
+            accounts(&green)
         ));
 
         self.blue.destroy();
         say(&format!(
-            "[5/7] cutover done, blue destroyed: shop-blue has {} associations, shop-green has {}",
+            "[6/8] traffic moved to green, blue destroyed: shop-blue has {} associations, shop-green has {}",
             self.associations(Color::Blue).len(),
             self.associations(Color::Green).len()
         ));
@@ -186,16 +210,15 @@ impl<'a> Story<'a> {
         if trust_after != trust_before {
             bail!("the trust policy changed:\nbefore: {trust_before}\nafter:  {trust_after}");
         }
-        say("[6/7] common: plan shows no changes; the role's trust policy is byte-identical to before");
+        say("[7/8] common: plan shows no changes; the role's trust policy is byte-identical to before");
 
         self.green.destroy();
         self.common.destroy();
-        let role_gone = self.trust_policy_in_iam().is_err();
-        if !role_gone {
+        if self.trust_policy_in_iam().is_ok() {
             bail!("the role still exists after destroying common");
         }
         say(&format!(
-            "[7/7] green and common destroyed; role deleted. The story took {:.1} s.",
+            "[8/8] green and common destroyed; role deleted. The story took {:.1} s.",
             started.elapsed().as_secs_f64()
         ));
         Ok(())

@@ -36,7 +36,7 @@ fn common_references_nothing_from_the_cluster_states() {
         let dir = example_dir(color.name());
         let main = std::fs::read_to_string(dir.join("main.tf")).expect("cluster example");
         assert!(
-            !main.contains("terraform_remote_state"),
+            !main.contains("data \"terraform_remote_state\""),
             "{} finds the role by name",
             color.name()
         );
@@ -146,5 +146,5 @@ fn the_demo_story_runs_start_to_finish() {
         .run(&mut |line| lines.push(line.to_string()))
         .unwrap_or_else(|e| panic!("story failed: {e:#}\n{}", lines.join("\n")));
     assert_eq!(lines.len(), 9, "{lines:#?}");
-    assert!(lines.last().is_some_and(|l| l.starts_with("[7/7]")));
+    assert!(lines.last().is_some_and(|l| l.starts_with("[8/8]")));
 }

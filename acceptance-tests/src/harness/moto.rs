@@ -70,6 +70,8 @@ impl MotoServer {
             .arg("--port")
             .arg("0")
             .env("MOTO_ENABLE_RECORDING", "1")
+            // AWS managed policies (arn:aws:iam::aws:policy/...) exist in a real account.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env("MOTO_RECORDER_FILEPATH", &recording)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

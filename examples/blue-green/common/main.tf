@@ -3,7 +3,7 @@
 # pods of every shop cluster use.
 #
 # It references nothing from the cluster states: with EKS Pod Identity the role trusts the EKS
-# service principal, not a cluster's OIDC provider, so creating or destroying a cluster never
+# service principal, not a cluster's identity provider, so creating or destroying a cluster never
 # changes this state.
 
 terraform {
@@ -49,7 +49,7 @@ resource "aws_eks_pod_identity_role" "dynamodb_read" {
   provider = podidentity
 
   name        = var.role_name
-  description = "DynamoDB read access for the shop app pods, shared by the blue and green clusters"
+  description = "DynamoDB read access for the shop app pods, shared by every shop cluster"
 
   # Written into the trust policy as session-tag conditions: plain strings, no cluster state read.
   allowed_clusters         = var.cluster_name_patterns

@@ -1,0 +1,385 @@
+//! The trust policy `aws_eks_pod_identity_role` writes and owns, generated deterministically from
+//! `allowed_clusters` and `allowed_service_accounts`, read back for import, and the check the data
+//! source makes on roles it did not write.
+//!
+//! The restrictions test the session tags EKS Pod Identity adds when it assumes the role
+//! (`eks-cluster-name`, `kubernetes-namespace`, `kubernetes-service-account`): plain strings, so
+//! the state that owns the role never needs anything from a cluster state.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::policy_json;
+
+pub const SERVICE_PRINCIPAL: &str = "pods.eks.amazonaws.com";
+pub const ACTIONS: [&str; 2] = ["sts:AssumeRole", "sts:TagSession"];
+pub const CLUSTER_TAG: &str = "aws:RequestTag/eks-cluster-name";
+pub const NAMESPACE_TAG: &str = "aws:RequestTag/kubernetes-namespace";
+pub const SERVICE_ACCOUNT_TAG: &str = "aws:RequestTag/kubernetes-service-account";
+/// IAM's default quota for a role trust policy.
+pub const MAX_LENGTH: usize = 2048;
+
+#[derive(Serialize)]
+struct Document {
+    #[serde(rename = "Version")]
+    version: &'static str,
+    #[serde(rename = "Statement")]
+    statement: Vec<Statement>,
+}
+
+#[derive(Serialize)]
+struct Statement {
+    #[serde(rename = "Effect")]
+    effect: &'static str,
+    #[serde(rename = "Principal")]
+    principal: Principal,
+    #[serde(rename = "Action")]
+    action: [&'static str; 2],
+    #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
+    condition: Option<Condition>,
+}
+
+#[derive(Serialize)]
+struct Principal {
+    #[serde(rename = "Service")]
+    service: &'static str,
+}
+
+#[derive(Serialize)]
+struct Condition {
+    #[serde(rename = "StringLike")]
+    string_like: BTreeMap<&'static str, Value>,
+}
+
+/// A `namespace/name` entry of `allowed_service_accounts`, split.
+pub fn split_service_account(entry: &str) -> Option<(&str, &str)> {
+    let (namespace, name) = entry.split_once('/')?;
+    if namespace.is_empty() || name.is_empty() || name.contains('/') {
+        return None;
+    }
+    Some((namespace, name))
+}
+
+/// The trust policy for these restrictions: compact JSON, one statement without conditions when
+/// unrestricted, one statement with the cluster condition when only clusters are restricted, one
+/// statement per service account (each also carrying the cluster condition) otherwise. The
+/// output depends only on the sets' contents.
+pub fn generate(clusters: &BTreeSet<String>, service_accounts: &BTreeSet<String>) -> String {
+    let cluster_values =
+        || Value::Array(clusters.iter().map(|c| Value::String(c.clone())).collect());
+    let statement = |conditions: BTreeMap<&'static str, Value>| Statement {
+        effect: "Allow",
+        principal: Principal {
+            service: SERVICE_PRINCIPAL,
+        },
+        action: ACTIONS,
+        condition: (!conditions.is_empty()).then_some(Condition {
+            string_like: conditions,
+        }),
+    };
+    let mut base = BTreeMap::new();
+    if !clusters.is_empty() {
+        base.insert(CLUSTER_TAG, cluster_values());
+    }
+    let statements: Vec<Statement> = if service_accounts.is_empty() {
+        vec![statement(base)]
+    } else {
+        service_accounts
+            .iter()
+            .filter_map(|entry| split_service_account(entry))
+            .map(|(namespace, name)| {
+                let mut conditions = base.clone();
+                conditions.insert(NAMESPACE_TAG, Value::String(namespace.to_string()));
+                conditions.insert(SERVICE_ACCOUNT_TAG, Value::String(name.to_string()));
+                statement(conditions)
+            })
+            .collect()
+    };
+    let doc = Document {
+        version: "2012-10-17",
+        statement: statements,
+    };
+    // Serializing plain strings, maps and arrays cannot fail.
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+/// The restrictions of a trust policy this provider wrote (in any equivalent form), or `None`
+/// for any other policy.
+pub fn parse(document: &str) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+    let doc = policy_json::canonical(document).ok()?;
+    let statements = doc.get("Statement")?.as_array()?;
+    let mut clusters = BTreeSet::new();
+    let mut service_accounts = BTreeSet::new();
+    for stmt in statements {
+        let like = stmt.get("Condition").and_then(|c| c.get("StringLike"));
+        let values = |key: &str| -> Vec<String> {
+            like.and_then(|l| l.get(key))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        clusters.extend(values(CLUSTER_TAG));
+        match (
+            values(NAMESPACE_TAG).as_slice(),
+            values(SERVICE_ACCOUNT_TAG).as_slice(),
+        ) {
+            ([namespace], [name]) => {
+                service_accounts.insert(format!("{namespace}/{name}"));
+            }
+            ([], []) => {}
+            _ => return None,
+        }
+    }
+    policy_json::equivalent(&generate(&clusters, &service_accounts), document)
+        .then_some((clusters, service_accounts))
+}
+
+/// Glob match with `*` and `?`, case-insensitive (IAM action names are).
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Whether a trust policy lets EKS Pod Identity assume the role: an Allow statement for the
+/// service principal `pods.eks.amazonaws.com` covering both `sts:AssumeRole` and
+/// `sts:TagSession`. The error says what is missing.
+pub fn check_trusts_pod_identity(document: &str) -> Result<(), String> {
+    let doc: Value = serde_json::from_str(&policy_json::decode(document))
+        .map_err(|e| format!("the trust policy is not valid JSON ({e})"))?;
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(single @ Value::Object(_)) => vec![single.clone()],
+        _ => return Err("the trust policy has no statements".into()),
+    };
+    let mut trusted = BTreeSet::new();
+    let mut allowed_actions: Vec<String> = Vec::new();
+    let mut pods_trusted = false;
+    for stmt in &statements {
+        let allow = stmt
+            .get("Effect")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.eq_ignore_ascii_case("allow"));
+        if !allow {
+            continue;
+        }
+        let principal = stmt.get("Principal");
+        let services = strings(principal.and_then(|p| p.get("Service")));
+        for kind in ["Service", "AWS", "Federated"] {
+            for p in strings(principal.and_then(|p| p.get(kind))) {
+                trusted.insert(p);
+            }
+        }
+        if principal.and_then(Value::as_str) == Some("*") {
+            trusted.insert("*".into());
+        }
+        if services.iter().any(|s| s == SERVICE_PRINCIPAL) {
+            pods_trusted = true;
+            allowed_actions.extend(strings(stmt.get("Action")));
+        }
+    }
+    if !pods_trusted {
+        let list: Vec<String> = trusted.into_iter().collect();
+        return Err(if list.is_empty() {
+            format!("no Allow statement trusts the service principal {SERVICE_PRINCIPAL}")
+        } else {
+            format!(
+                "no Allow statement trusts the service principal {SERVICE_PRINCIPAL}; it trusts: {}",
+                list.join(", ")
+            )
+        });
+    }
+    let covered = |action: &str| allowed_actions.iter().any(|a| glob_matches(a, action));
+    let missing: Vec<&str> = ACTIONS.iter().copied().filter(|a| !covered(a)).collect();
+    match missing.as_slice() {
+        [] => Ok(()),
+        [one] => {
+            let present = ACTIONS.iter().find(|a| *a != one).copied().unwrap_or_default();
+            Err(format!(
+                "the trust policy allows {SERVICE_PRINCIPAL} {present} but not {one}"
+            ))
+        }
+        _ => Err(format!(
+            "the trust policy trusts {SERVICE_PRINCIPAL} but allows neither sts:AssumeRole nor sts:TagSession"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn unrestricted() {
+        assert_eq!(
+            generate(&set(&[]), &set(&[])),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#
+        );
+    }
+
+    #[test]
+    fn clusters_only() {
+        assert_eq!(
+            generate(&set(&["shop-green", "shop-blue"]), &set(&[])),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/eks-cluster-name":["shop-blue","shop-green"]}}}]}"#
+        );
+    }
+
+    #[test]
+    fn service_accounts_only() {
+        assert_eq!(
+            generate(&set(&[]), &set(&["carts/carts", "app/*"])),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/kubernetes-namespace":"app","aws:RequestTag/kubernetes-service-account":"*"}}},{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/kubernetes-namespace":"carts","aws:RequestTag/kubernetes-service-account":"carts"}}}]}"#
+        );
+    }
+
+    #[test]
+    fn clusters_and_service_accounts() {
+        assert_eq!(
+            generate(&set(&["shop-*"]), &set(&["app/app-sa"])),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/eks-cluster-name":["shop-*"],"aws:RequestTag/kubernetes-namespace":"app","aws:RequestTag/kubernetes-service-account":"app-sa"}}}]}"#
+        );
+    }
+
+    /// A small deterministic shuffler, so order-independence is checked over many orders.
+    fn shuffled(items: &[&str], seed: u64) -> Vec<String> {
+        let mut v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        for i in (1..v.len()).rev() {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let j = (state >> 33) as usize % (i + 1);
+            v.swap(i, j);
+        }
+        v
+    }
+
+    #[test]
+    fn generator_is_deterministic_and_parses_back() {
+        let clusters = ["shop-blue", "shop-green", "shop-*", "x?"];
+        let accounts = [
+            "carts/carts",
+            "app/*",
+            "orders/orders-v2",
+            "kube-system/ebs-csi",
+        ];
+        let expected = generate(&set(&clusters), &set(&accounts));
+        for seed in 0..50 {
+            let c: BTreeSet<String> = shuffled(&clusters, seed).into_iter().collect();
+            let a: BTreeSet<String> = shuffled(&accounts, seed + 1000).into_iter().collect();
+            assert_eq!(generate(&c, &a), expected);
+        }
+        for (c, a) in [
+            (set(&[]), set(&[])),
+            (set(&clusters), set(&[])),
+            (set(&[]), set(&accounts)),
+            (set(&clusters), set(&accounts)),
+        ] {
+            let doc = generate(&c, &a);
+            assert!(serde_json::from_str::<Value>(&doc).is_ok());
+            assert_eq!(parse(&doc), Some((c, a)), "{doc}");
+        }
+    }
+
+    #[test]
+    fn equivalent_rewrites_parse_and_real_changes_do_not_match() {
+        let doc = generate(
+            &set(&["shop-blue", "shop-green"]),
+            &set(&["app/app-sa", "carts/carts"]),
+        );
+        let mut value: Value = serde_json::from_str(&doc).unwrap();
+        // Reorder statements, turn the action list around, the principal into a list.
+        let statements = value["Statement"].as_array_mut().unwrap();
+        statements.reverse();
+        for s in statements.iter_mut() {
+            s["Action"] = serde_json::json!(["sts:TagSession", "sts:AssumeRole"]);
+            s["Principal"]["Service"] = serde_json::json!(["pods.eks.amazonaws.com"]);
+        }
+        let rewritten = serde_json::to_string_pretty(&value).unwrap();
+        assert!(policy_json::equivalent(&doc, &rewritten));
+        assert!(parse(&rewritten).is_some());
+
+        let narrowed = doc.replace("\"shop-green\"", "\"shop-red\"");
+        assert!(!policy_json::equivalent(&doc, &narrowed));
+        let other_principal = doc.replace("pods.eks.amazonaws.com", "ec2.amazonaws.com");
+        assert_eq!(parse(&other_principal), None);
+        assert_eq!(parse(r#"{"Version":"2012-10-17","Statement":[]}"#), None);
+    }
+
+    #[test]
+    fn pod_identity_trust_check_says_what_is_missing() {
+        let good = generate(&set(&[]), &set(&[]));
+        assert!(check_trusts_pod_identity(&good).is_ok());
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(&good, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        assert!(check_trusts_pod_identity(&encoded).is_ok());
+
+        let no_tag = good.replace(",\"sts:TagSession\"", "");
+        assert_eq!(
+            check_trusts_pod_identity(&no_tag).unwrap_err(),
+            "the trust policy allows pods.eks.amazonaws.com sts:AssumeRole but not sts:TagSession"
+        );
+        let ec2 = good.replace("pods.eks.amazonaws.com", "ec2.amazonaws.com");
+        assert_eq!(
+            check_trusts_pod_identity(&ec2).unwrap_err(),
+            "no Allow statement trusts the service principal pods.eks.amazonaws.com; it trusts: ec2.amazonaws.com"
+        );
+        let wildcard = r#"{"Statement":{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","pods.eks.amazonaws.com"]},"Action":"sts:*"}}"#;
+        assert!(check_trusts_pod_identity(wildcard).is_ok());
+        let deny = good.replace("Allow", "Deny");
+        assert!(check_trusts_pod_identity(&deny).is_err());
+        assert!(check_trusts_pod_identity("{").is_err());
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches("sts:*", "sts:TagSession"));
+        assert!(glob_matches("*", "sts:AssumeRole"));
+        assert!(glob_matches("STS:Assume?ole", "sts:AssumeRole"));
+        assert!(!glob_matches("sts:Assume", "sts:AssumeRole"));
+        assert!(!glob_matches("s3:*", "sts:AssumeRole"));
+    }
+}
