@@ -363,15 +363,12 @@ impl ProviderConfig {
                         duration,
                     });
                 }
-                None if phase == Phase::Configure || role.role_arn.is_null() => {
-                    if role.role_arn.is_null() {
-                        p.check(
-                            path().attribute("role_arn"),
-                            "assume_role.role_arn",
-                            Err("assume_role needs role_arn, the ARN of the role to assume.".into()),
-                        );
-                    }
-                }
+                // Unknown at configure was reported by `known`; unknown at validate waits.
+                None if role.role_arn.is_null() => p.check(
+                    path().attribute("role_arn"),
+                    "assume_role.role_arn",
+                    Err("assume_role needs role_arn, the ARN of the role to assume.".into()),
+                ),
                 None => {}
             }
         }

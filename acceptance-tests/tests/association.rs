@@ -581,7 +581,7 @@ const BAD_INPUTS: &[(&str, &str, &str)] = &[
 
 /// Replace one argument line of the base association, or add it.
 fn with_argument(line: &str) -> String {
-    let mut args = vec![
+    let mut args = [
         ("cluster_name", format!("\"{CLUSTER}\"")),
         ("namespace", "\"carts\"".to_string()),
         ("service_account", "\"carts\"".to_string()),

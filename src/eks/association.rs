@@ -1099,10 +1099,12 @@ mod tests {
             .tags("team", "platform")
             .tags("app", "carts")
             .build();
-        let mut prior = AssociationState::default();
-        prior.policy = s(
-            r#"{"Statement":[{"Resource":"*","Action":["s3:GetObject"],"Effect":"Allow"}],"Version":"2012-10-17"}"#,
-        );
+        let prior = AssociationState {
+            policy: s(
+                r#"{"Statement":[{"Resource":"*","Action":["s3:GetObject"],"Effect":"Allow"}],"Version":"2012-10-17"}"#,
+            ),
+            ..Default::default()
+        };
         let defaults: BTreeMap<String, String> =
             [("team".to_string(), "platform".to_string())].into();
         let state = state_from_api(&api, &prior, &defaults);

@@ -637,6 +637,19 @@ fn unique_suffix() -> String {
     )
 }
 
+/// The prefix of a name made by [`unique_suffix`] (`None` for other names and for the default
+/// `terraform-` names, which have no configured prefix).
+pub fn prefix_of_generated_name(name: &str) -> Option<String> {
+    let split = name.len().checked_sub(26)?;
+    let (prefix, suffix) = (name.get(..split)?, name.get(split..)?);
+    let (stamp, random) = suffix.split_at(18);
+    let generated = stamp.bytes().all(|b| b.is_ascii_digit())
+        && random
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (generated && !prefix.is_empty() && prefix != "terraform-").then(|| prefix.to_string())
+}
+
 fn role_name_for(planned: &RoleState) -> String {
     match (&planned.name, &planned.name_prefix) {
         (Value::Value(name), _) => name.clone(),
@@ -763,7 +776,7 @@ async fn converge(
                 )
             })?;
         current.description = target.description.clone();
-        current.max_session_duration = target.max_session_duration.clone();
+        current.max_session_duration = target.max_session_duration;
     }
 
     if current.permissions_boundary != target.permissions_boundary {
@@ -898,7 +911,7 @@ async fn converge(
     // What only the configuration holds.
     current.allowed_clusters = target.allowed_clusters.clone();
     current.allowed_service_accounts = target.allowed_service_accounts.clone();
-    current.prevent_destroy_when_in_use = target.prevent_destroy_when_in_use.clone();
+    current.prevent_destroy_when_in_use = target.prevent_destroy_when_in_use;
     current.name_prefix = target.name_prefix.clone();
     Ok(())
 }
@@ -1115,6 +1128,9 @@ async fn import_role(ctx: &AwsContext, id: &str) -> Result<RoleState, Error> {
         })?;
     let prior = RoleState {
         prevent_destroy_when_in_use: Value::Value(true),
+        name_prefix: prefix_of_generated_name(id)
+            .map(Value::Value)
+            .unwrap_or_default(),
         ..Default::default()
     };
     Ok(state_from_remote(&remote, &prior, &ctx.default_tags))
@@ -1307,14 +1323,16 @@ async fn find_role_tolerating_propagation(
             time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
         })
         .is_some_and(|created| {
-            time::OffsetDateTime::now_utc() - created < time::Duration::minutes(2)
+            time::OffsetDateTime::now_utc() - created < time::Duration::seconds(60)
         });
     let mut found = find_role(ctx, name).await?;
     if found.is_none() && recently_created {
+        // IAM usually shows a new role everywhere within seconds; a role deleted by hand right
+        // after its creation costs this wait on the next refresh or two.
         let backoff = Backoff {
             first: Duration::from_millis(500),
-            max: Duration::from_secs(5),
-            deadline: Duration::from_secs(30),
+            max: Duration::from_secs(4),
+            deadline: Duration::from_secs(8),
         };
         for delay in backoff.delays() {
             tokio::time::sleep(delay).await;
@@ -1465,6 +1483,18 @@ mod tests {
         assert!(validate::iam_role_name(&a).is_ok());
         let c = role_name_for(&RoleState::default());
         assert!(c.starts_with("terraform-") && c.len() == 36, "{c}");
+
+        let d = role_name_for(&RoleState {
+            name_prefix: s("shop-"),
+            ..Default::default()
+        });
+        assert_eq!(prefix_of_generated_name(&d), Some("shop-".to_string()));
+        assert_eq!(prefix_of_generated_name(&c), None);
+        assert_eq!(prefix_of_generated_name("shop-dynamodb-read"), None);
+        assert_eq!(
+            prefix_of_generated_name("shop-2026112210101234zzzzzzzz"),
+            None
+        );
     }
 
     #[test]

@@ -1,0 +1,15 @@
+# In a cluster state: find the common state's role by name, no terraform_remote_state needed.
+# Reading fails at plan if the role does not trust pods.eks.amazonaws.com for sts:AssumeRole and
+# sts:TagSession.
+data "aws_eks_pod_identity_role" "shared" {
+  provider = podidentity
+  name     = "shop-dynamodb-read"
+}
+
+resource "aws_eks_pod_identity_association" "app" {
+  provider        = podidentity
+  cluster_name    = "shop-green"
+  namespace       = "app"
+  service_account = "app-sa"
+  role_arn        = data.aws_eks_pod_identity_role.shared.arn
+}
