@@ -753,3 +753,38 @@ fn role_bad_inputs_fail_at_plan_without_any_iam_call() {
         .collect();
     assert!(iam_calls.is_empty(), "no IAM call: {iam_calls:?}");
 }
+
+#[test]
+fn role_and_its_associations_in_one_configuration_destroy_together() {
+    let (stack, tf, iam) = setup();
+    stack.create_cluster("shop-blue");
+    tf.write_config(&format!(
+        "{}\n{}",
+        role_config("  name = \"shop-together\""),
+        r#"
+resource "aws_eks_pod_identity_association" "app" {
+  provider        = podidentity
+  cluster_name    = "shop-blue"
+  namespace       = "app"
+  service_account = "app-sa"
+  role_arn        = aws_eks_pod_identity_role.shared.arn
+}
+"#
+    ));
+    tf.apply();
+    tf.assert_plan_empty();
+
+    // The destroy plan warns, since the association exists while planning ...
+    let plan = tf.run(&["plan", "-destroy", "-input=false"]);
+    assert!(plan.success(), "{}", plan.output());
+    assert!(
+        plan.flat_output()
+            .contains("IAM role shop-together is in use by 1 pod identity association(s)"),
+        "{}",
+        plan.output()
+    );
+    // ... and the apply deletes the association before the role.
+    tf.destroy();
+    assert!(!iam.exists("shop-together"));
+    assert!(stack.associations("shop-blue").is_empty());
+}

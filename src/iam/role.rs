@@ -525,11 +525,25 @@ impl Resource for RoleResource {
         prior_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::PrivateState<'a>> {
-        // Refuse early, before Terraform destroys anything else of the configuration.
+        // Only a warning here: associations of this same configuration that reference the role
+        // are deleted before it during the apply. The delete itself refuses.
         let ctx = self.configured.get_or_report(diags)?;
-        if let Err(err) = ensure_not_in_use(&ctx, &prior_state).await {
-            report(diags, &err);
-            return None;
+        match users_of(&ctx, &prior_state).await {
+            Ok(users) if !users.is_empty() => warn(
+                diags,
+                format!(
+                    "IAM role {} is in use by {} pod identity association(s)",
+                    prior_state.name.as_str(),
+                    users.len()
+                ),
+                format!(
+                    "{}\n\nThe role will only be deleted if these associations are gone by then: deleted earlier in this apply (associations of this configuration that reference the role are), or by destroying the states that own them.",
+                    describe_users(&ctx, &users)
+                ),
+                None,
+            ),
+            Ok(_) => {}
+            Err(err) => report(diags, &err),
         }
         Some(prior_private_state)
     }
@@ -928,22 +942,27 @@ pub struct RoleUse {
     pub association_id: String,
 }
 
-/// Refuse when `prevent_destroy_when_in_use` holds and an association in the region uses the
-/// role (as its role or its target role).
-async fn ensure_not_in_use(ctx: &AwsContext, state: &RoleState) -> Result<(), Error> {
+/// The associations that keep the role from being deleted: none when
+/// `prevent_destroy_when_in_use` is false.
+async fn users_of(ctx: &AwsContext, state: &RoleState) -> Result<Vec<RoleUse>, Error> {
     if state.prevent_destroy_when_in_use == Value::Value(false) {
-        return Ok(());
+        return Ok(vec![]);
     }
     let Value::Value(arn) = &state.arn else {
-        return Ok(());
+        return Ok(vec![]);
     };
-    let name = state.name.as_str();
-    let users = associations_using(ctx, arn)
-        .await
-        .map_err(|e| Error::aws(format!("Checking whether IAM role {name} is in use"), e))?;
-    if users.is_empty() {
-        return Ok(());
-    }
+    associations_using(ctx, arn).await.map_err(|e| {
+        Error::aws(
+            format!(
+                "Checking whether IAM role {} is in use",
+                state.name.as_str()
+            ),
+            e,
+        )
+    })
+}
+
+fn describe_users(ctx: &AwsContext, users: &[RoleUse]) -> String {
     let list: Vec<String> = users
         .iter()
         .map(|u| {
@@ -953,12 +972,29 @@ async fn ensure_not_in_use(ctx: &AwsContext, state: &RoleState) -> Result<(), Er
             )
         })
         .collect();
+    format!(
+        "These associations in region {} use the role (cluster/namespace/service_account):\n{}",
+        ctx.region,
+        list.join("\n")
+    )
+}
+
+/// Refuse when `prevent_destroy_when_in_use` holds and an association in the region uses the
+/// role (as its role or its target role).
+async fn ensure_not_in_use(ctx: &AwsContext, state: &RoleState) -> Result<(), Error> {
+    let users = users_of(ctx, state).await?;
+    if users.is_empty() {
+        return Ok(());
+    }
     Err(Error::refused(
-        format!("IAM role {name} is in use by {} pod identity association(s)", users.len()),
         format!(
-            "These associations in region {} use the role (cluster/namespace/service_account):\n{}\n\nDeleting the role would take credentials away from their pods. Delete or move those associations first (destroy the cluster state that owns them), then retry; or set prevent_destroy_when_in_use = false to delete the role regardless.",
-            ctx.region,
-            list.join("\n")
+            "IAM role {} is in use by {} pod identity association(s)",
+            state.name.as_str(),
+            users.len()
+        ),
+        format!(
+            "{}\n\nDeleting the role would take credentials away from their pods. Delete or move those associations first (destroy the cluster state that owns them), then retry; or set prevent_destroy_when_in_use = false to delete the role regardless.",
+            describe_users(ctx, users.as_slice())
         ),
     ))
 }

@@ -104,7 +104,13 @@ fn run() -> Result<()> {
     }));
     for parallelism in [10, 20] {
         let tf = Terraform::new(&stack);
-        tf.write_config(&associations_config(ASSOCIATIONS));
+        tf.write_config(&associations_config(
+            ASSOCIATIONS,
+            &format!(
+                "\"arn:aws:iam::{}:role/bench\"",
+                acceptance::harness::ACCOUNT_ID
+            ),
+        ));
         let started = Instant::now();
         let run = tf.run(&[
             "apply",
@@ -136,12 +142,12 @@ resource "aws_eks_pod_identity_role" "shared" {{
   allowed_clusters = ["bench"]
 }}
 {}"#,
-        associations_config(n)
+        associations_config(n, "aws_eks_pod_identity_role.shared.arn")
     )
 }
 
-/// `n` associations of cluster `bench`.
-fn associations_config(n: usize) -> String {
+/// `n` associations of cluster `bench` (of the shared role when `role_arn` is its reference).
+fn associations_config(n: usize, role_arn: &str) -> String {
     format!(
         r#"
 provider "podidentity" {{}}
@@ -152,10 +158,9 @@ resource "aws_eks_pod_identity_association" "many" {{
   cluster_name    = "bench"
   namespace       = "ns-${{count.index % 10}}"
   service_account = "sa-${{count.index}}"
-  role_arn        = "arn:aws:iam::{}:role/bench-shared"
+  role_arn        = {role_arn}
 }}
-"#,
-        acceptance::harness::ACCOUNT_ID
+"#
     )
 }
 
