@@ -10,6 +10,7 @@ pub mod iam;
 pub mod logging;
 pub mod policy_json;
 pub mod provider;
+pub mod resource;
 pub mod schema;
 pub mod tags;
 pub mod validate;

@@ -11,14 +11,14 @@ use async_trait::async_trait;
 use aws_sdk_eks::types::{PodIdentityAssociation, PodIdentityAssociationSummary};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::value::Value;
+use tf_provider::AttributePath;
 
 use crate::aws::errors::from_sdk;
 use crate::aws::retry::{retry, Backoff};
-use crate::aws::{AwsContext, Configured};
-use crate::diagnostics::{report, report_all, warn};
+use crate::aws::AwsContext;
 use crate::error::{AwsError, Error};
+use crate::resource::{Managed, ManagedResource, Warning};
 use crate::schema::{
     block, computed, optional, optional_computed, required, string, string_map, ValueStr,
 };
@@ -59,17 +59,12 @@ pub struct AssociationState {
     pub tags_all: Value<TagMap>,
 }
 
-/// The resource type; holds the provider's configured clients.
-#[derive(Debug, Clone)]
-pub struct AssociationResource {
-    configured: Configured,
-}
+/// The resource type.
+#[derive(Debug, Clone, Copy)]
+pub struct Association;
 
-impl AssociationResource {
-    pub fn new(configured: Configured) -> Self {
-        AssociationResource { configured }
-    }
-}
+/// `aws_eks_pod_identity_association` as served to Terraform.
+pub type AssociationResource = Managed<Association>;
 
 pub fn association_schema() -> Schema {
     Schema {
@@ -261,185 +256,99 @@ fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
     }
 }
 
-impl AssociationResource {
-    /// Validation at plan time: everything [`validate_config`] checks (values unknown at
-    /// validate may be known now) plus the checks that need the configured provider. Reports and
-    /// returns `None` when anything is wrong.
-    fn check_plan(
-        &self,
-        diags: &mut Diagnostics,
-        config: &AssociationState,
-        defaults: &BTreeMap<String, String>,
-    ) -> Option<()> {
-        let mut problems = validate_config(config, defaults);
-        if let Ok(ctx) = self.configured.get() {
-            problems.0.extend(validate_against_account(config, &ctx).0);
-        }
-        if problems.is_empty() {
-            Some(())
-        } else {
-            report_all(diags, &problems.0);
-            None
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The Terraform resource
 
 #[async_trait]
-impl Resource for AssociationResource {
-    type State<'a> = AssociationState;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl ManagedResource for Association {
+    type State = AssociationState;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(association_schema())
+    fn schema() -> Schema {
+        association_schema()
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(diags, &validate_config(&config, &BTreeMap::new()).0);
-        Some(())
+    fn validate(config: &AssociationState, defaults: &BTreeMap<String, String>) -> Problems {
+        validate_config(config, defaults)
     }
 
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let Some(ctx) = self.configured.get_or_report(diags) else {
-            return Some((state, private_state));
-        };
-        let cluster = state.cluster_name.as_str().to_string();
-        let id = state.association_id.as_str().to_string();
-        match find_association_by_id(&ctx, &cluster, &id).await {
-            Ok(Some(found)) => Some((
-                state_from_api(&found, &state, &ctx.default_tags),
-                private_state,
-            )),
-            Ok(None) => {
-                warn(
-                    diags,
-                    "Pod identity association not found",
-                    format!(
-                        "Association {id} of cluster {cluster} no longer exists (it, or its cluster, was deleted outside Terraform). It was removed from the state; the next plan creates it again."
-                    ),
-                    None,
-                );
-                None
-            }
-            Err(err) => {
-                report(
-                    diags,
-                    &Error::aws(
-                        format!("Reading pod identity association {id} of cluster {cluster}"),
-                        err,
-                    ),
-                );
-                Some((state, private_state))
+    fn validate_with_context(config: &AssociationState, ctx: &AwsContext) -> Problems {
+        validate_against_account(config, ctx)
+    }
+
+    fn plan(
+        prior: Option<&AssociationState>,
+        proposed: AssociationState,
+        _config: &AssociationState,
+        defaults: &BTreeMap<String, String>,
+    ) -> Result<(AssociationState, Vec<AttributePath>), Error> {
+        let (planned, replace) = plan(prior, proposed, defaults);
+        if let Some(prior) = prior {
+            if planned != *prior {
+                refuse_owned(prior, "changed")?;
             }
         }
+        Ok((planned, replace))
     }
 
-    async fn plan_create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        proposed_state: Self::State<'a>,
-        config_state: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let defaults = self.configured.default_tags();
-        self.check_plan(diags, &config_state, &defaults)?;
-        let (planned, _) = plan(None, proposed_state, &defaults);
-        Some((planned, Value::Null))
+    async fn read(
+        ctx: &AwsContext,
+        state: &AssociationState,
+    ) -> Result<Option<AssociationState>, Error> {
+        let cluster = state.cluster_name.as_str();
+        let id = state.association_id.as_str();
+        find_association_by_id(ctx, cluster, id)
+            .await
+            .map(|found| found.map(|a| state_from_api(&a, state, &ctx.default_tags)))
+            .map_err(|e| {
+                Error::aws(
+                    format!("Reading pod identity association {id} of cluster {cluster}"),
+                    e,
+                )
+            })
     }
 
-    async fn plan_update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        proposed_state: Self::State<'a>,
-        config_state: Self::State<'a>,
-        prior_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let defaults = self.configured.default_tags();
-        self.check_plan(diags, &config_state, &defaults)?;
-        let (planned, replace) = plan(Some(&prior_state), proposed_state, &defaults);
-        if planned != prior_state {
-            if let Err(err) = refuse_owned(&prior_state, "changed") {
-                report(diags, &err);
-                return None;
-            }
-        }
-        Some((planned, prior_private_state, replace))
+    fn gone(state: &AssociationState) -> (String, String) {
+        (
+            "Pod identity association not found".into(),
+            format!(
+                "Association {} of cluster {} no longer exists (it, or its cluster, was deleted outside Terraform). It was removed from the state; the next plan creates it again.",
+                state.association_id.as_str(),
+                state.cluster_name.as_str()
+            ),
+        )
     }
 
-    async fn plan_destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        prior_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        if let Err(err) = refuse_owned(&prior_state, "deleted") {
-            report(diags, &err);
-            return None;
-        }
-        Some(prior_private_state)
-    }
-
-    async fn create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
-        planned_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        match create_association(&ctx, &planned_state).await {
-            Ok(created) => Some((
-                state_from_api(&created, &planned_state, &ctx.default_tags),
-                planned_private_state,
-            )),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
+    async fn create(
+        ctx: &AwsContext,
+        planned: &AssociationState,
+    ) -> (Option<AssociationState>, Result<(), Error>) {
+        match create_association(ctx, planned).await {
+            Ok(created) => (
+                Some(state_from_api(&created, planned, &ctx.default_tags)),
+                Ok(()),
+            ),
+            Err(err) => (None, Err(err)),
         }
     }
 
-    async fn update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
-        planned_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        let (state, result) = update_association(&ctx, &prior_state, &planned_state).await;
-        if let Err(err) = result {
-            report(diags, &err);
-        }
-        // Whatever part of the update succeeded is recorded.
-        Some((state, planned_private_state))
+    async fn update(
+        ctx: &AwsContext,
+        prior: &AssociationState,
+        planned: &AssociationState,
+    ) -> (AssociationState, Result<(), Error>) {
+        update_association(ctx, prior, planned).await
     }
 
-    async fn destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        _planned_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        let ctx = self.configured.get_or_report(diags)?;
-        let cluster = prior_state.cluster_name.as_str();
-        let id = prior_state.association_id.as_str();
+    async fn plan_destroy(
+        _ctx: &AwsContext,
+        prior: &AssociationState,
+    ) -> Result<Vec<Warning>, Error> {
+        refuse_owned(prior, "deleted").map(|()| vec![])
+    }
+
+    async fn delete(ctx: &AwsContext, state: &AssociationState) -> Result<(), Error> {
+        let cluster = state.cluster_name.as_str();
+        let id = state.association_id.as_str();
         let result = ctx
             .eks
             .delete_pod_identity_association()
@@ -449,35 +358,18 @@ impl Resource for AssociationResource {
             .await
             .map_err(|e| from_sdk("DeletePodIdentityAssociation", e));
         match result {
-            Ok(_) => Some(()),
             // Already gone (or its cluster is): the goal is reached.
-            Err(err) if err.is_not_found() => Some(()),
-            Err(err) => {
-                report(
-                    diags,
-                    &Error::aws(
-                        format!("Deleting pod identity association {id} of cluster {cluster}"),
-                        err,
-                    ),
-                );
-                None
-            }
+            Ok(_) => Ok(()),
+            Err(err) if err.is_not_found() => Ok(()),
+            Err(err) => Err(Error::aws(
+                format!("Deleting pod identity association {id} of cluster {cluster}"),
+                err,
+            )),
         }
     }
 
-    async fn import<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        match import_association(&ctx, &id).await {
-            Ok(state) => Some((state, Value::Null)),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+    async fn import(ctx: &AwsContext, id: &str) -> Result<AssociationState, Error> {
+        import_association(ctx, id).await
     }
 }
 

@@ -7,13 +7,12 @@ use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{AttributeType, Schema};
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 
-use crate::aws::{AwsContext, Configured};
-use crate::diagnostics::{report, report_all};
+use crate::aws::AwsContext;
 use crate::eks::association::{find_association_by_id, list_associations};
 use crate::error::Error;
+use crate::resource::{Lookup, LookupDataSource};
 use crate::schema::{block, computed, optional, required, string, string_map, ValueStr};
 use crate::tags::{self, TagMap};
 use crate::validate::{self, Problems};
@@ -54,16 +53,11 @@ pub struct AssociationLookup {
     pub tags: Value<TagMap>,
 }
 
-#[derive(Debug, Clone)]
-pub struct AssociationDataSource {
-    configured: Configured,
-}
+/// `aws_eks_pod_identity_association` (data source).
+#[derive(Debug, Clone, Copy)]
+pub struct AssociationByServiceAccount;
 
-impl AssociationDataSource {
-    pub fn new(configured: Configured) -> Self {
-        AssociationDataSource { configured }
-    }
-}
+pub type AssociationDataSource = LookupDataSource<AssociationByServiceAccount>;
 
 fn lookup_problems(
     cluster: &Value<String>,
@@ -81,24 +75,6 @@ fn lookup_problems(
     p
 }
 
-/// The configured context when the lookup's arguments are valid; reports and gives `None`
-/// otherwise.
-fn checked_context(
-    diags: &mut Diagnostics,
-    configured: &Configured,
-    problems: Problems,
-) -> Option<std::sync::Arc<AwsContext>> {
-    if !problems.is_empty() {
-        report_all(diags, &problems.0);
-        return None;
-    }
-    configured.get_or_report(diags)
-}
-
-fn reported<T>(diags: &mut Diagnostics, result: Result<T, Error>) -> Option<T> {
-    result.map_err(|err| report(diags, &err)).ok()
-}
-
 fn text(v: Option<&str>) -> Value<String> {
     match v {
         Some(s) if !s.is_empty() => Value::Value(s.to_string()),
@@ -107,12 +83,11 @@ fn text(v: Option<&str>) -> Value<String> {
 }
 
 #[async_trait]
-impl DataSource for AssociationDataSource {
-    type State<'a> = AssociationLookup;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl Lookup for AssociationByServiceAccount {
+    type State = AssociationLookup;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(Schema {
+    fn schema() -> Schema {
+        Schema {
             version: 0,
             block: block(
                 "Looks up the pod identity association of one service account.",
@@ -166,35 +141,19 @@ impl DataSource for AssociationDataSource {
                 ],
                 vec![],
             ),
-        })
+        }
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(
-            diags,
-            &lookup_problems(
-                &config.cluster_name,
-                &config.namespace,
-                &config.service_account,
-            )
-            .0,
-        );
-        Some(())
-    }
-
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let problems = lookup_problems(
+    fn validate(config: &AssociationLookup) -> Problems {
+        lookup_problems(
             &config.cluster_name,
             &config.namespace,
             &config.service_account,
-        );
-        let ctx = checked_context(diags, &self.configured, problems)?;
-        reported(diags, lookup(&ctx, config).await)
+        )
+    }
+
+    async fn read(ctx: &AwsContext, config: AssociationLookup) -> Result<AssociationLookup, Error> {
+        lookup(ctx, config).await
     }
 }
 
@@ -286,16 +245,11 @@ pub struct AssociationList {
     pub associations: Value<Vec<AssociationEntry>>,
 }
 
-#[derive(Debug, Clone)]
-pub struct AssociationsDataSource {
-    configured: Configured,
-}
+/// `aws_eks_pod_identity_associations` (data source).
+#[derive(Debug, Clone, Copy)]
+pub struct AssociationsOfCluster;
 
-impl AssociationsDataSource {
-    pub fn new(configured: Configured) -> Self {
-        AssociationsDataSource { configured }
-    }
-}
+pub type AssociationsDataSource = LookupDataSource<AssociationsOfCluster>;
 
 fn entry_type() -> AttributeType {
     AttributeType::Object(
@@ -315,12 +269,11 @@ fn entry_type() -> AttributeType {
 }
 
 #[async_trait]
-impl DataSource for AssociationsDataSource {
-    type State<'a> = AssociationList;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl Lookup for AssociationsOfCluster {
+    type State = AssociationList;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(Schema {
+    fn schema() -> Schema {
+        Schema {
             version: 0,
             block: block(
                 "Lists the pod identity associations of a cluster with their roles, for example to check that blue and green clusters grant the same roles.",
@@ -333,35 +286,19 @@ impl DataSource for AssociationsDataSource {
                 ],
                 vec![],
             ),
-        })
+        }
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(
-            diags,
-            &lookup_problems(
-                &config.cluster_name,
-                &config.namespace,
-                &config.service_account,
-            )
-            .0,
-        );
-        Some(())
-    }
-
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let problems = lookup_problems(
+    fn validate(config: &AssociationList) -> Problems {
+        lookup_problems(
             &config.cluster_name,
             &config.namespace,
             &config.service_account,
-        );
-        let ctx = checked_context(diags, &self.configured, problems)?;
-        reported(diags, list_with_roles(&ctx, config).await)
+        )
+    }
+
+    async fn read(ctx: &AwsContext, config: AssociationList) -> Result<AssociationList, Error> {
+        list_with_roles(ctx, config).await
     }
 }
 

@@ -15,17 +15,17 @@ use aws_smithy_types::date_time::Format;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::value::Value;
+use tf_provider::AttributePath;
 
 use crate::aws::errors::from_sdk;
 use crate::aws::retry::{retry, Backoff};
-use crate::aws::{AwsContext, Configured};
-use crate::diagnostics::{report, report_all, warn};
+use crate::aws::AwsContext;
 use crate::eks::association::{find_association_by_id, list_associations};
 use crate::error::{AwsError, Error};
 use crate::iam::trust_policy;
 use crate::policy_json;
+use crate::resource::{Managed, ManagedResource, Warning};
 use crate::schema::{
     block, boolean, computed, number, optional, optional_computed, string, string_map, string_set,
     ValueStr,
@@ -81,17 +81,12 @@ pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
 /// Associations in flight at once when checking whether the role is still in use.
 const SCAN_CONCURRENCY: usize = 8;
 
-/// The resource type; holds the provider's configured clients.
-#[derive(Debug, Clone)]
-pub struct RoleResource {
-    configured: Configured,
-}
+/// The resource type.
+#[derive(Debug, Clone, Copy)]
+pub struct PodIdentityRole;
 
-impl RoleResource {
-    pub fn new(configured: Configured) -> Self {
-        RoleResource { configured }
-    }
-}
+/// `aws_eks_pod_identity_role` as served to Terraform.
+pub type RoleResource = Managed<PodIdentityRole>;
 
 pub fn role_schema() -> Schema {
     Schema {
@@ -426,198 +421,93 @@ fn plan(
 // ---------------------------------------------------------------------------------------------
 // The Terraform resource
 
-impl RoleResource {
-    fn check_plan(
-        &self,
-        diags: &mut Diagnostics,
+#[async_trait]
+impl ManagedResource for PodIdentityRole {
+    type State = RoleState;
+
+    fn schema() -> Schema {
+        role_schema()
+    }
+
+    fn validate(config: &RoleState, defaults: &BTreeMap<String, String>) -> Problems {
+        validate_config(config, defaults)
+    }
+
+    fn plan(
+        prior: Option<&RoleState>,
+        proposed: RoleState,
         config: &RoleState,
         defaults: &BTreeMap<String, String>,
-    ) -> Option<()> {
-        let problems = validate_config(config, defaults);
-        if problems.is_empty() {
-            Some(())
-        } else {
-            report_all(diags, &problems.0);
-            None
-        }
-    }
-}
-
-#[async_trait]
-impl Resource for RoleResource {
-    type State<'a> = RoleState;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
-
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(role_schema())
+    ) -> Result<(RoleState, Vec<AttributePath>), Error> {
+        Ok(plan(prior, proposed, config, defaults))
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(diags, &validate_config(&config, &BTreeMap::new()).0);
-        Some(())
+    async fn read(ctx: &AwsContext, state: &RoleState) -> Result<Option<RoleState>, Error> {
+        let name = state.name.as_str();
+        find_role_tolerating_propagation(ctx, name, state)
+            .await
+            .map(|found| found.map(|remote| state_from_remote(&remote, state, &ctx.default_tags)))
+            .map_err(|e| Error::aws(format!("Reading IAM role {name}"), e))
     }
 
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let Some(ctx) = self.configured.get_or_report(diags) else {
-            return Some((state, private_state));
-        };
-        let name = state.name.as_str().to_string();
-        match find_role_tolerating_propagation(&ctx, &name, &state).await {
-            Ok(Some(remote)) => Some((
-                state_from_remote(&remote, &state, &ctx.default_tags),
-                private_state,
-            )),
-            Ok(None) => {
-                warn(
-                    diags,
-                    "IAM role not found",
-                    format!("Role {name} no longer exists (it was deleted outside Terraform). It was removed from the state; the next plan creates it again."),
-                    None,
-                );
-                None
-            }
-            Err(err) => {
-                report(diags, &Error::aws(format!("Reading IAM role {name}"), err));
-                Some((state, private_state))
-            }
-        }
-    }
-
-    async fn plan_create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        proposed_state: Self::State<'a>,
-        config_state: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let defaults = self.configured.default_tags();
-        self.check_plan(diags, &config_state, &defaults)?;
-        let (planned, _) = plan(None, proposed_state, &config_state, &defaults);
-        Some((planned, Value::Null))
-    }
-
-    async fn plan_update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        proposed_state: Self::State<'a>,
-        config_state: Self::State<'a>,
-        prior_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let defaults = self.configured.default_tags();
-        self.check_plan(diags, &config_state, &defaults)?;
-        let (planned, replace) = plan(Some(&prior_state), proposed_state, &config_state, &defaults);
-        Some((planned, prior_private_state, replace))
-    }
-
-    async fn plan_destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        prior_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        // Only a warning here: associations of this same configuration that reference the role
-        // are deleted before it during the apply. The delete itself refuses.
-        let ctx = self.configured.get_or_report(diags)?;
-        match users_of(&ctx, &prior_state).await {
-            Ok(users) if !users.is_empty() => warn(
-                diags,
-                format!(
-                    "IAM role {} is in use by {} pod identity association(s)",
-                    prior_state.name.as_str(),
-                    users.len()
-                ),
-                format!(
-                    "{}\n\nThe role will only be deleted if these associations are gone by then: deleted earlier in this apply (associations of this configuration that reference the role are), or by destroying the states that own them.",
-                    describe_users(&ctx, &users)
-                ),
-                None,
+    fn gone(state: &RoleState) -> (String, String) {
+        (
+            "IAM role not found".into(),
+            format!(
+                "Role {} no longer exists (it was deleted outside Terraform). It was removed from the state; the next plan creates it again.",
+                state.name.as_str()
             ),
-            Ok(_) => {}
-            Err(err) => report(diags, &err),
-        }
-        Some(prior_private_state)
+        )
     }
 
-    async fn create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
-        planned_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        let (state, result) = create_role(&ctx, &planned_state).await;
-        if let Err(err) = result {
-            report(diags, &err);
-        }
-        // A role that was created is recorded even when a later step failed.
-        state.map(|state| (state, planned_private_state))
+    async fn create(
+        ctx: &AwsContext,
+        planned: &RoleState,
+    ) -> (Option<RoleState>, Result<(), Error>) {
+        create_role(ctx, planned).await
     }
 
-    async fn update<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
-        planned_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        let mut state = prior_state;
-        if let Err(err) = converge(&ctx, &mut state, &planned_state).await {
-            report(diags, &err);
-        }
-        Some((state, planned_private_state))
+    async fn update(
+        ctx: &AwsContext,
+        prior: &RoleState,
+        planned: &RoleState,
+    ) -> (RoleState, Result<(), Error>) {
+        let mut state = prior.clone();
+        let result = converge(ctx, &mut state, planned).await;
+        (state, result)
     }
 
-    async fn destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior_state: Self::State<'a>,
-        _planned_private_state: Self::PrivateState<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        let ctx = self.configured.get_or_report(diags)?;
-        // Checked again: an association may have appeared since the plan.
-        if let Err(err) = ensure_not_in_use(&ctx, &prior_state).await {
-            report(diags, &err);
-            return None;
+    /// Only a warning: associations of this same configuration that reference the role are
+    /// deleted before it during the apply. [`Self::delete`] refuses if any is left.
+    async fn plan_destroy(ctx: &AwsContext, prior: &RoleState) -> Result<Vec<Warning>, Error> {
+        let users = users_of(ctx, prior).await?;
+        if users.is_empty() {
+            return Ok(vec![]);
         }
-        let name = prior_state.name.as_str();
-        match delete_role(&ctx, name).await {
-            Ok(()) => Some(()),
-            Err(err) => {
-                report(diags, &Error::aws(format!("Deleting IAM role {name}"), err));
-                None
-            }
-        }
+        Ok(vec![Warning {
+            summary: format!(
+                "IAM role {} is in use by {} pod identity association(s)",
+                prior.name.as_str(),
+                users.len()
+            ),
+            detail: format!(
+                "{}\n\nThe role will only be deleted if these associations are gone by then: deleted earlier in this apply (associations of this configuration that reference the role are), or by destroying the states that own them.",
+                describe_users(ctx, &users)
+            ),
+        }])
     }
 
-    async fn import<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        match import_role(&ctx, &id).await {
-            Ok(state) => Some((state, Value::Null)),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+    async fn delete(ctx: &AwsContext, state: &RoleState) -> Result<(), Error> {
+        // Checked again at apply: an association may have appeared since the plan.
+        ensure_not_in_use(ctx, state).await?;
+        let name = state.name.as_str();
+        delete_role(ctx, name)
+            .await
+            .map_err(|e| Error::aws(format!("Deleting IAM role {name}"), e))
+    }
+
+    async fn import(ctx: &AwsContext, id: &str) -> Result<RoleState, Error> {
+        import_role(ctx, id).await
     }
 }
 

@@ -4,15 +4,14 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 
 use crate::aws::errors::from_sdk;
-use crate::aws::{AwsContext, Configured};
-use crate::diagnostics::{report, report_all};
+use crate::aws::AwsContext;
 use crate::error::Error;
 use crate::iam::trust_policy;
 use crate::policy_json;
+use crate::resource::{Lookup, LookupDataSource};
 use crate::schema::{block, computed, required, string, ValueStr};
 use crate::validate::{self, Problems};
 
@@ -32,30 +31,18 @@ pub struct RoleLookup {
     pub trust_policy: Value<String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct RoleDataSource {
-    configured: Configured,
-}
+/// `aws_eks_pod_identity_role` (data source).
+#[derive(Debug, Clone, Copy)]
+pub struct RoleByName;
 
-impl RoleDataSource {
-    pub fn new(configured: Configured) -> Self {
-        RoleDataSource { configured }
-    }
-}
-
-fn problems(config: &RoleLookup) -> Problems {
-    let mut p = Problems::default();
-    p.check_known("name", &config.name, validate::iam_role_name);
-    p
-}
+pub type RoleDataSource = LookupDataSource<RoleByName>;
 
 #[async_trait]
-impl DataSource for RoleDataSource {
-    type State<'a> = RoleLookup;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl Lookup for RoleByName {
+    type State = RoleLookup;
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(Schema {
+    fn schema() -> Schema {
+        Schema {
             version: 0,
             block: block(
                 "Looks up an IAM role by name and checks that EKS Pod Identity can use it.",
@@ -75,30 +62,17 @@ impl DataSource for RoleDataSource {
                 ],
                 vec![],
             ),
-        })
-    }
-
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(diags, &problems(&config).0);
-        Some(())
-    }
-
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let found = problems(&config);
-        if !found.is_empty() {
-            report_all(diags, &found.0);
-            return None;
         }
-        let ctx = self.configured.get_or_report(diags)?;
-        lookup(&ctx, config)
-            .await
-            .map_err(|err| report(diags, &err))
-            .ok()
+    }
+
+    fn validate(config: &RoleLookup) -> Problems {
+        let mut p = Problems::default();
+        p.check_known("name", &config.name, validate::iam_role_name);
+        p
+    }
+
+    async fn read(ctx: &AwsContext, config: RoleLookup) -> Result<RoleLookup, Error> {
+        lookup(ctx, config).await
     }
 }
 

@@ -1,0 +1,344 @@
+//! The one adapter between tf-provider's `Resource` / `DataSource` traits and this provider's
+//! resources: it fetches the configured AWS context, runs validation before anything else,
+//! records whatever part of a create or update succeeded, and turns every error into a
+//! diagnostic. Each resource only says what it does ([`ManagedResource`], [`Lookup`]).
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, DataSource, Diagnostics, Resource};
+
+use crate::aws::{AwsContext, Configured};
+use crate::diagnostics::{report, report_all, warn};
+use crate::error::Error;
+use crate::validate::Problems;
+
+/// A warning to show with a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub summary: String,
+    pub detail: String,
+}
+
+/// What a managed resource does; [`Managed`] makes it a Terraform resource.
+#[async_trait]
+pub trait ManagedResource: Send + Sync + 'static {
+    type State: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync;
+
+    fn schema() -> Schema;
+
+    /// Checks that need no AWS call. Unknown values are skipped: they are checked again when
+    /// Terraform plans with them known.
+    fn validate(config: &Self::State, defaults: &BTreeMap<String, String>) -> Problems;
+
+    /// Plan-time checks that need the configured provider (its account, say).
+    fn validate_with_context(_config: &Self::State, _ctx: &AwsContext) -> Problems {
+        Problems::default()
+    }
+
+    /// The planned state, and the attributes whose change forces a replacement. `prior` is
+    /// `None` for a create. An error refuses the plan.
+    fn plan(
+        prior: Option<&Self::State>,
+        proposed: Self::State,
+        config: &Self::State,
+        defaults: &BTreeMap<String, String>,
+    ) -> Result<(Self::State, Vec<AttributePath>), Error>;
+
+    /// The object as it is now; `None` when it no longer exists.
+    async fn read(ctx: &AwsContext, state: &Self::State) -> Result<Option<Self::State>, Error>;
+
+    /// The warning shown when a refresh finds the object gone: (summary, detail).
+    fn gone(state: &Self::State) -> (String, String);
+
+    /// Create; the state is `Some` whenever the object was created, even if a later step failed.
+    async fn create(
+        ctx: &AwsContext,
+        planned: &Self::State,
+    ) -> (Option<Self::State>, Result<(), Error>);
+
+    /// Update; the state records whatever part of the update succeeded.
+    async fn update(
+        ctx: &AwsContext,
+        prior: &Self::State,
+        planned: &Self::State,
+    ) -> (Self::State, Result<(), Error>);
+
+    /// Checks before a destroy is planned: warnings to show, or an error to refuse.
+    async fn plan_destroy(_ctx: &AwsContext, _prior: &Self::State) -> Result<Vec<Warning>, Error> {
+        Ok(vec![])
+    }
+
+    /// Delete; an object already gone is deleted.
+    async fn delete(ctx: &AwsContext, state: &Self::State) -> Result<(), Error>;
+
+    /// The state of an existing object from its import ID.
+    async fn import(ctx: &AwsContext, id: &str) -> Result<Self::State, Error>;
+}
+
+/// A [`ManagedResource`] as a tf-provider `Resource`.
+pub struct Managed<R> {
+    configured: Configured,
+    _resource: PhantomData<fn() -> R>,
+}
+
+impl<R> Managed<R> {
+    pub fn new(configured: Configured) -> Self {
+        Managed {
+            configured,
+            _resource: PhantomData,
+        }
+    }
+}
+
+impl<R: ManagedResource> Managed<R> {
+    /// Everything checkable at plan time; reports and gives `None` when anything is wrong.
+    fn check_plan(
+        &self,
+        diags: &mut Diagnostics,
+        config: &R::State,
+    ) -> Option<BTreeMap<String, String>> {
+        let defaults = self.configured.default_tags();
+        let mut problems = R::validate(config, &defaults);
+        if let Ok(ctx) = self.configured.get() {
+            problems.0.extend(R::validate_with_context(config, &ctx).0);
+        }
+        if problems.is_empty() {
+            Some(defaults)
+        } else {
+            report_all(diags, &problems.0);
+            None
+        }
+    }
+}
+
+/// The second half of `result` as a diagnostic; the first half as it is.
+fn recorded<T>(diags: &mut Diagnostics, (value, result): (T, Result<(), Error>)) -> T {
+    if let Err(err) = result {
+        report(diags, &err);
+    }
+    value
+}
+
+#[async_trait]
+impl<R: ManagedResource> Resource for Managed<R> {
+    type State<'a> = R::State;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(R::schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        report_all(diags, &R::validate(&config, &BTreeMap::new()).0);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Some(ctx) = self.configured.get_or_report(diags) else {
+            return Some((state, private_state));
+        };
+        match R::read(&ctx, &state).await {
+            Ok(Some(current)) => Some((current, private_state)),
+            Ok(None) => {
+                let (summary, detail) = R::gone(&state);
+                warn(diags, summary, detail, None);
+                // A null state removes the object from the state.
+                None
+            }
+            Err(err) => {
+                // Keep the state as it was: a failed refresh must not forget the object.
+                report(diags, &err);
+                Some((state, private_state))
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed_state: Self::State<'a>,
+        config_state: Self::State<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let defaults = self.check_plan(diags, &config_state)?;
+        match R::plan(None, proposed_state, &config_state, &defaults) {
+            Ok((planned, _)) => Some((planned, Value::Null)),
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        proposed_state: Self::State<'a>,
+        config_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let defaults = self.check_plan(diags, &config_state)?;
+        match R::plan(Some(&prior_state), proposed_state, &config_state, &defaults) {
+            Ok((planned, replace)) => Some((planned, prior_private_state, replace)),
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        let ctx = self.configured.get_or_report(diags)?;
+        match R::plan_destroy(&ctx, &prior_state).await {
+            Ok(warnings) => {
+                for w in warnings {
+                    warn(diags, w.summary, w.detail, None);
+                }
+                Some(prior_private_state)
+            }
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = self.configured.get_or_report(diags)?;
+        recorded(diags, R::create(&ctx, &planned_state).await)
+            .map(|state| (state, planned_private_state))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = self.configured.get_or_report(diags)?;
+        let state = recorded(diags, R::update(&ctx, &prior_state, &planned_state).await);
+        Some((state, planned_private_state))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        _planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let ctx = self.configured.get_or_report(diags)?;
+        R::delete(&ctx, &prior_state)
+            .await
+            .map_err(|err| report(diags, &err))
+            .ok()
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = self.configured.get_or_report(diags)?;
+        match R::import(&ctx, &id).await {
+            Ok(state) => Some((state, Value::Null)),
+            Err(err) => {
+                report(diags, &err);
+                None
+            }
+        }
+    }
+}
+
+/// What a data source does; [`LookupDataSource`] makes it a Terraform data source.
+#[async_trait]
+pub trait Lookup: Send + Sync + 'static {
+    type State: Serialize + DeserializeOwned + Send + Sync;
+
+    fn schema() -> Schema;
+
+    /// Checks of the arguments that need no AWS call; unknown values are skipped.
+    fn validate(config: &Self::State) -> Problems;
+
+    /// The configuration with its computed attributes filled in.
+    async fn read(ctx: &AwsContext, config: Self::State) -> Result<Self::State, Error>;
+}
+
+/// A [`Lookup`] as a tf-provider `DataSource`.
+pub struct LookupDataSource<L> {
+    configured: Configured,
+    _lookup: PhantomData<fn() -> L>,
+}
+
+impl<L> LookupDataSource<L> {
+    pub fn new(configured: Configured) -> Self {
+        LookupDataSource {
+            configured,
+            _lookup: PhantomData,
+        }
+    }
+}
+
+#[async_trait]
+impl<L: Lookup> DataSource for LookupDataSource<L> {
+    type State<'a> = L::State;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(L::schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        report_all(diags, &L::validate(&config).0);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::State<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::State<'a>> {
+        let problems = L::validate(&config);
+        if !problems.is_empty() {
+            report_all(diags, &problems.0);
+            return None;
+        }
+        let ctx = self.configured.get_or_report(diags)?;
+        L::read(&ctx, config)
+            .await
+            .map_err(|err| report(diags, &err))
+            .ok()
+    }
+}
