@@ -784,30 +784,23 @@ pub async fn list_associations(
     namespace: Option<&str>,
     service_account: Option<&str>,
 ) -> Result<Option<Vec<PodIdentityAssociationSummary>>, AwsError> {
-    let mut all = Vec::new();
-    let mut next_token: Option<String> = None;
-    loop {
-        let result = ctx
-            .eks
-            .list_pod_identity_associations()
-            .cluster_name(cluster)
-            .set_namespace(namespace.map(str::to_string))
-            .set_service_account(service_account.map(str::to_string))
-            .max_results(100)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("ListPodIdentityAssociations", e));
-        let page = match result {
-            Ok(page) => page,
-            Err(err) if err.is_not_found() => return Ok(None),
-            Err(err) => return Err(err),
-        };
-        all.extend(page.associations.unwrap_or_default());
-        match page.next_token {
-            Some(token) if !token.is_empty() => next_token = Some(token),
-            _ => return Ok(Some(all)),
-        }
+    let result = ctx
+        .eks
+        .list_pod_identity_associations()
+        .cluster_name(cluster)
+        .set_namespace(namespace.map(str::to_string))
+        .set_service_account(service_account.map(str::to_string))
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListPodIdentityAssociations", e));
+    match result {
+        Ok(all) => Ok(Some(all)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
     }
 }
 

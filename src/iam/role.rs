@@ -926,23 +926,15 @@ pub async fn associations_using(
 }
 
 async fn list_clusters(ctx: &AwsContext) -> Result<Vec<String>, AwsError> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = ctx
-            .eks
-            .list_clusters()
-            .max_results(100)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("ListClusters", e))?;
-        all.extend(page.clusters.unwrap_or_default());
-        match page.next_token {
-            Some(next) if !next.is_empty() => token = Some(next),
-            _ => return Ok(all),
-        }
-    }
+    ctx.eks
+        .list_clusters()
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListClusters", e))
 }
 
 /// Detach managed policies, delete inline policies, leave instance profiles, then DeleteRole
@@ -1009,27 +1001,20 @@ async fn delete_role(ctx: &AwsContext, name: &str) -> Result<(), AwsError> {
 }
 
 async fn instance_profiles(ctx: &AwsContext, name: &str) -> Result<Vec<String>, AwsError> {
-    let mut all = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = ctx
-            .iam
-            .list_instance_profiles_for_role()
-            .role_name(name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("ListInstanceProfilesForRole", e))?;
-        all.extend(
-            page.instance_profiles
-                .iter()
-                .map(|p| p.instance_profile_name().to_string()),
-        );
-        match (page.is_truncated, page.marker) {
-            (true, Some(next)) => marker = Some(next),
-            _ => return Ok(all),
-        }
-    }
+    let profiles = ctx
+        .iam
+        .list_instance_profiles_for_role()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListInstanceProfilesForRole", e))?;
+    Ok(profiles
+        .iter()
+        .map(|p| p.instance_profile_name().to_string())
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1180,43 +1165,29 @@ pub async fn find_role(ctx: &AwsContext, name: &str) -> Result<Option<RemoteRole
             };
         }
     };
-    let mut attached = BTreeSet::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = ctx
-            .iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("ListAttachedRolePolicies", e))?;
-        attached.extend(
-            page.attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string)),
-        );
-        match (page.is_truncated, page.marker) {
-            (true, Some(next)) => marker = Some(next),
-            _ => break,
-        }
-    }
-    let mut names = Vec::new();
-    loop {
-        let page = ctx
-            .iam
-            .list_role_policies()
-            .role_name(name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("ListRolePolicies", e))?;
-        names.extend(page.policy_names);
-        match (page.is_truncated, page.marker) {
-            (true, Some(next)) => marker = Some(next),
-            _ => break,
-        }
-    }
+    let attached: BTreeSet<String> = ctx
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListAttachedRolePolicies", e))?
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    let names: Vec<String> = ctx
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListRolePolicies", e))?;
     let mut inline = BTreeMap::new();
     for policy in names {
         let out = ctx
