@@ -41,6 +41,17 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// The attribute path of each problem (its summary when it names no attribute), in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|e| match e {
+                Error::Invalid { path, .. } => path.to_string(),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
     pub fn into_result(self) -> Result<(), Vec<Error>> {
         if self.0.is_empty() {
             Ok(())

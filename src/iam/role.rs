@@ -1264,14 +1264,7 @@ mod tests {
     }
 
     fn invalid_paths(cfg: &RoleState) -> Vec<String> {
-        validate_config(cfg, &BTreeMap::new())
-            .0
-            .iter()
-            .map(|e| match e {
-                Error::Invalid { path, .. } => path.to_string(),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect()
+        validate_config(cfg, &BTreeMap::new()).paths()
     }
 
     #[test]
