@@ -117,12 +117,29 @@ impl<R: ManagedResource> Managed<R> {
     }
 }
 
-/// The second half of `result` as a diagnostic; the first half as it is.
-fn recorded<T>(diags: &mut Diagnostics, (value, result): (T, Result<(), Error>)) -> T {
-    if let Err(err) = result {
-        report(diags, &err);
+/// The second half of `result` as a diagnostic (and a log line); the first half as it is.
+fn recorded<T>(
+    diags: &mut Diagnostics,
+    what: &'static str,
+    operation: &'static str,
+    (value, result): (T, Result<(), Error>),
+) -> T {
+    match result {
+        Ok(()) => {
+            tracing::debug!(target: "podidentity::resource", resource = what, "{operation} done")
+        }
+        Err(err) => {
+            tracing::warn!(target: "podidentity::resource", resource = what, "{operation} failed: {err}");
+            report(diags, &err);
+        }
     }
     value
+}
+
+/// The short type name of a resource, for logs.
+fn short_name<R>() -> &'static str {
+    let full = std::any::type_name::<R>();
+    full.rsplit("::").next().unwrap_or(full)
 }
 
 #[async_trait]
@@ -233,7 +250,8 @@ impl<R: ManagedResource> Resource for Managed<R> {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let ctx = self.configured.get_or_report(diags)?;
-        recorded(diags, R::create(&ctx, &planned_state).await)
+        let created = R::create(&ctx, &planned_state).await;
+        recorded(diags, short_name::<R>(), "create", created)
             .map(|state| (state, planned_private_state))
     }
 
@@ -247,7 +265,12 @@ impl<R: ManagedResource> Resource for Managed<R> {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let ctx = self.configured.get_or_report(diags)?;
-        let state = recorded(diags, R::update(&ctx, &prior_state, &planned_state).await);
+        let state = recorded(
+            diags,
+            short_name::<R>(),
+            "update",
+            R::update(&ctx, &prior_state, &planned_state).await,
+        );
         Some((state, planned_private_state))
     }
 
@@ -259,10 +282,10 @@ impl<R: ManagedResource> Resource for Managed<R> {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let ctx = self.configured.get_or_report(diags)?;
-        R::delete(&ctx, &prior_state)
-            .await
-            .map_err(|err| report(diags, &err))
-            .ok()
+        let result = R::delete(&ctx, &prior_state).await;
+        let failed = result.is_err();
+        recorded(diags, short_name::<R>(), "delete", ((), result));
+        (!failed).then_some(())
     }
 
     async fn import<'a>(

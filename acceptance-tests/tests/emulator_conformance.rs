@@ -10,8 +10,18 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_eks::operation::create_pod_identity_association::CreatePodIdentityAssociationError;
-use aws_sdk_eks::types::PodIdentityAssociation;
+use aws_sdk_eks::operation::create_pod_identity_association::builders::CreatePodIdentityAssociationFluentBuilder;
+use aws_sdk_eks::operation::create_pod_identity_association::{
+    CreatePodIdentityAssociationError, CreatePodIdentityAssociationOutput,
+};
+use aws_sdk_eks::operation::delete_pod_identity_association::builders::DeletePodIdentityAssociationFluentBuilder;
+use aws_sdk_eks::operation::delete_pod_identity_association::DeletePodIdentityAssociationOutput;
+use aws_sdk_eks::operation::describe_pod_identity_association::builders::DescribePodIdentityAssociationFluentBuilder;
+use aws_sdk_eks::operation::describe_pod_identity_association::DescribePodIdentityAssociationOutput;
+use aws_sdk_eks::operation::list_pod_identity_associations::builders::ListPodIdentityAssociationsFluentBuilder;
+use aws_sdk_eks::operation::update_pod_identity_association::builders::UpdatePodIdentityAssociationFluentBuilder;
+use aws_sdk_eks::operation::update_pod_identity_association::UpdatePodIdentityAssociationOutput;
+use aws_sdk_eks::types::{Cluster, PodIdentityAssociation, PodIdentityAssociationSummary};
 use aws_sdk_eks::Client;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,6 +33,22 @@ const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/path/other";
 const TARGET_ROLE: &str = "arn:aws:iam::210987654321:role/target";
 const SECOND_TARGET_ROLE: &str = "arn:aws:iam::210987654321:role/target-2";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+const ROLE_NOT_FOUND: &str = "Role provided in the request does not exist";
+
+// Error codes (`x-amzn-errortype`), each of which the SDK maps to the error variant of that name.
+const BAD_REQUEST: &str = "BadRequestException";
+const INVALID_PARAMETER: &str = "InvalidParameterException";
+const INVALID_REQUEST: &str = "InvalidRequestException";
+const INVALID_SIGNATURE: &str = "InvalidSignatureException";
+const INCOMPLETE_SIGNATURE: &str = "IncompleteSignatureException";
+const NOT_FOUND: &str = "NotFoundException";
+const RESOURCE_IN_USE: &str = "ResourceInUseException";
+const RESOURCE_LIMIT_EXCEEDED: &str = "ResourceLimitExceededException";
+const RESOURCE_NOT_FOUND: &str = "ResourceNotFoundException";
+const SERIALIZATION: &str = "SerializationException";
+const SERVER: &str = "ServerException";
+const THROTTLING: &str = "ThrottlingException";
+const UNKNOWN_OPERATION: &str = "UnknownOperationException";
 
 // ----- setup ------------------------------------------------------------------------------------
 
@@ -70,19 +96,14 @@ async fn retrying_client(url: &str) -> Client {
 /// A fresh emulator with cluster `c1` and a client without retries.
 async fn setup() -> (EmulatorHandle, Client) {
     let emulator = start_emulator();
-    let (status, _) = admin(
-        &emulator,
-        "POST",
-        "/_emulator/clusters",
-        Some(json!({"name": "c1"})),
-    )
-    .await;
-    assert_eq!(status, 200, "admin cluster creation");
+    add_cluster(&emulator, "c1").await;
     let eks = client(emulator.url()).await;
     (emulator, eks)
 }
 
 // ----- raw HTTP -----------------------------------------------------------------------------------
+
+const AMZ_DATE: (&str, &str) = ("X-Amz-Date", "20250101T000000Z");
 
 struct RawResponse {
     status: u16,
@@ -101,6 +122,13 @@ impl RawResponse {
 
     fn error_type(&self) -> Option<&str> {
         self.headers.get("x-amzn-errortype").map(String::as_str)
+    }
+
+    /// The response is an error of this status and `x-amzn-errortype`.
+    #[track_caller]
+    fn assert_error(&self, status: u16, error_type: &str, what: &str) {
+        assert_eq!(self.status, status, "{what}: {}", self.body);
+        assert_eq!(self.error_type(), Some(error_type), "{what}: {}", self.body);
     }
 }
 
@@ -155,6 +183,37 @@ async fn raw_request(
     }
 }
 
+fn authorization(scope: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20250101/{scope}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
+    )
+}
+
+/// A raw EKS API request with this `Authorization` header and an `X-Amz-Date`.
+async fn raw_with_authorization(
+    emulator: &EmulatorHandle,
+    method: &str,
+    path: &str,
+    authorization: &str,
+    body: &str,
+) -> RawResponse {
+    let headers = [("Authorization", authorization), AMZ_DATE];
+    raw_request(emulator.url(), method, path, &headers, body).await
+}
+
+/// A raw EKS API request with a structurally valid signature.
+async fn signed_raw(
+    emulator: &EmulatorHandle,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> RawResponse {
+    let auth = authorization("eu-west-1/eks");
+    raw_with_authorization(emulator, method, path, &auth, body).await
+}
+
+// ----- admin interface ----------------------------------------------------------------------------
+
 /// An admin call: status and JSON body (null when empty).
 async fn admin(
     emulator: &EmulatorHandle,
@@ -167,83 +226,189 @@ async fn admin(
     (response.status, response.json())
 }
 
-fn authorization(scope: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20250101/{scope}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
-    )
-}
-
-/// A raw EKS API request with a structurally valid signature.
-async fn signed_raw(
+/// An admin call that must answer with `status`; its JSON body.
+async fn admin_expect(
     emulator: &EmulatorHandle,
     method: &str,
     path: &str,
-    body: &str,
-) -> RawResponse {
-    let auth = authorization("eu-west-1/eks");
-    raw_request(
-        emulator.url(),
-        method,
-        path,
-        &[("Authorization", &auth), ("X-Amz-Date", "20250101T000000Z")],
-        body,
-    )
-    .await
+    body: Option<Value>,
+    status: u16,
+) -> Value {
+    let (actual, body) = admin(emulator, method, path, body).await;
+    assert_eq!(actual, status, "admin {method} {path}: {body}");
+    body
+}
+
+/// Admin: creates cluster `name`.
+async fn add_cluster(emulator: &EmulatorHandle, name: &str) {
+    let cluster = json!({ "name": name });
+    admin_expect(emulator, "POST", "/_emulator/clusters", Some(cluster), 200).await;
 }
 
 async fn add_fault(emulator: &EmulatorHandle, fault: Value) {
-    let (status, body) = admin(emulator, "POST", "/_emulator/faults", Some(fault)).await;
-    assert_eq!(status, 204, "fault registration: {body}");
+    admin_expect(emulator, "POST", "/_emulator/faults", Some(fault), 204).await;
+}
+
+async fn clear_requests_log(emulator: &EmulatorHandle) {
+    admin_expect(emulator, "DELETE", "/_emulator/requests", None, 204).await;
 }
 
 async fn requests_log(emulator: &EmulatorHandle) -> Vec<Value> {
-    let (status, body) = admin(emulator, "GET", "/_emulator/requests", None).await;
-    assert_eq!(status, 200);
+    let body = admin_expect(emulator, "GET", "/_emulator/requests", None, 200).await;
     body["requests"].as_array().expect("requests array").clone()
 }
 
+/// The statuses of these logged requests, in order.
+fn statuses<'a>(requests: impl IntoIterator<Item = &'a Value>) -> Vec<u64> {
+    requests
+        .into_iter()
+        .map(|r| r["status"].as_u64().expect("status"))
+        .collect()
+}
+
 async fn admin_associations(emulator: &EmulatorHandle, cluster: &str) -> Vec<Value> {
-    let (status, body) = admin(
-        emulator,
-        "GET",
-        &format!("/_emulator/clusters/{cluster}/associations"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "admin association listing: {body}");
+    let path = format!("/_emulator/clusters/{cluster}/associations");
+    let body = admin_expect(emulator, "GET", &path, None, 200).await;
     body["associations"]
         .as_array()
         .expect("associations")
         .clone()
 }
 
-// ----- SDK helpers --------------------------------------------------------------------------------
+// ----- SDK requests -------------------------------------------------------------------------------
 
-async fn create(eks: &Client, namespace: &str, service_account: &str) -> PodIdentityAssociation {
+/// CreatePodIdentityAssociation on cluster `c1` with role `ROLE`; further setters add to the
+/// request or override these defaults.
+fn create_request(
+    eks: &Client,
+    namespace: &str,
+    service_account: &str,
+) -> CreatePodIdentityAssociationFluentBuilder {
     eks.create_pod_identity_association()
         .cluster_name("c1")
         .namespace(namespace)
         .service_account(service_account)
         .role_arn(ROLE)
-        .send()
-        .await
-        .expect("create association")
-        .association
-        .expect("association in response")
 }
 
-async fn describe(eks: &Client, association_id: &str) -> PodIdentityAssociation {
+/// `create_request` with target role `TARGET_ROLE` and session policy `POLICY` (which requires
+/// disabled session tags).
+fn create_with_target_and_policy(
+    eks: &Client,
+    namespace: &str,
+    service_account: &str,
+) -> CreatePodIdentityAssociationFluentBuilder {
+    create_request(eks, namespace, service_account)
+        .target_role_arn(TARGET_ROLE)
+        .disable_session_tags(true)
+        .policy(POLICY)
+}
+
+/// DescribePodIdentityAssociation of `id` on cluster `c1`.
+fn describe_request(eks: &Client, id: &str) -> DescribePodIdentityAssociationFluentBuilder {
     eks.describe_pod_identity_association()
         .cluster_name("c1")
-        .association_id(association_id)
-        .send()
-        .await
-        .expect("describe association")
-        .association
-        .expect("association in response")
+        .association_id(id)
+}
+
+/// UpdatePodIdentityAssociation of `id` on cluster `c1`, changing nothing yet.
+fn update_request(eks: &Client, id: &str) -> UpdatePodIdentityAssociationFluentBuilder {
+    eks.update_pod_identity_association()
+        .cluster_name("c1")
+        .association_id(id)
+}
+
+fn delete_request(eks: &Client, id: &str) -> DeletePodIdentityAssociationFluentBuilder {
+    eks.delete_pod_identity_association()
+        .cluster_name("c1")
+        .association_id(id)
+}
+
+fn list_request(eks: &Client) -> ListPodIdentityAssociationsFluentBuilder {
+    eks.list_pod_identity_associations().cluster_name("c1")
+}
+
+// ----- SDK outcomes -------------------------------------------------------------------------------
+
+/// Responses that carry one association.
+trait AssociationResponse {
+    fn into_association(self) -> Option<PodIdentityAssociation>;
+}
+
+macro_rules! association_responses {
+    ($($output:ty),+) => {$(
+        impl AssociationResponse for $output {
+            fn into_association(self) -> Option<PodIdentityAssociation> {
+                self.association
+            }
+        }
+    )+};
+}
+
+association_responses!(
+    CreatePodIdentityAssociationOutput,
+    DescribePodIdentityAssociationOutput,
+    UpdatePodIdentityAssociationOutput,
+    DeletePodIdentityAssociationOutput
+);
+
+/// The association returned by a call that must succeed.
+#[track_caller]
+fn expect_association<O: AssociationResponse, E: Debug, R: Debug>(
+    result: Result<O, SdkError<E, R>>,
+    what: &str,
+) -> PodIdentityAssociation {
+    match result {
+        Ok(output) => match output.into_association() {
+            Some(association) => association,
+            None => panic!("{what}: no association in the response"),
+        },
+        Err(err) => panic!("{what}: {err:?}"),
+    }
+}
+
+async fn create(eks: &Client, namespace: &str, service_account: &str) -> PodIdentityAssociation {
+    let result = create_request(eks, namespace, service_account).send().await;
+    expect_association(result, "create association")
+}
+
+/// The id of a new association on `c1` with role `ROLE`.
+async fn new_association_id(eks: &Client, namespace: &str, service_account: &str) -> String {
+    let created = create(eks, namespace, service_account).await;
+    created.association_id().expect("id").to_owned()
+}
+
+async fn describe(eks: &Client, id: &str) -> PodIdentityAssociation {
+    expect_association(
+        describe_request(eks, id).send().await,
+        "describe association",
+    )
+}
+
+async fn describe_cluster(eks: &Client, name: &str) -> Cluster {
+    let described = eks.describe_cluster().name(name).send().await;
+    described
+        .expect("describe cluster")
+        .cluster
+        .expect("cluster in response")
+}
+
+/// All associations of a listing, through the paginator.
+async fn list_all(
+    request: ListPodIdentityAssociationsFluentBuilder,
+) -> Vec<PodIdentityAssociationSummary> {
+    let pages = request.into_paginator().items().send();
+    pages.try_collect().await.expect("paginate associations")
+}
+
+/// The tags of resource `arn` (which the response must carry).
+async fn listed_tags(eks: &Client, arn: &str) -> HashMap<String, String> {
+    let listed = eks.list_tags_for_resource().resource_arn(arn).send().await;
+    listed.expect("list tags").tags.expect("tags in response")
 }
 
 /// The service error of a call that must fail.
+#[track_caller]
 fn service_error<T: Debug, E: Debug, R: Debug>(result: Result<T, SdkError<E, R>>, what: &str) -> E {
     match result {
         Ok(output) => panic!("{what}: expected an error, got {output:?}"),
@@ -252,13 +417,38 @@ fn service_error<T: Debug, E: Debug, R: Debug>(result: Result<T, SdkError<E, R>>
     }
 }
 
-fn assert_error<E: ProvideErrorMetadata + Debug>(err: &E, code: &str, message_part: &str) {
-    assert_eq!(err.code(), Some(code), "error code of {err:?}");
+/// The service error of a call that must fail with error code `code`.
+#[track_caller]
+fn expect_error<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    result: Result<T, SdkError<E, R>>,
+    what: &str,
+    code: &str,
+) -> E {
+    let err = service_error(result, what);
+    assert_eq!(err.code(), Some(code), "{what}: error code of {err:?}");
+    err
+}
+
+/// The service error of a call that must fail with error code `code` and a message containing
+/// `message_part`.
+#[track_caller]
+fn expect_error_containing<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    result: Result<T, SdkError<E, R>>,
+    what: &str,
+    code: &str,
+    message_part: &str,
+) -> E {
+    let err = expect_error(result, what, code);
     let message = err.message().unwrap_or_default();
     assert!(
         message.contains(message_part),
-        "message {message:?} should contain {message_part:?}"
+        "{what}: message {message:?} should contain {message_part:?}"
     );
+    err
+}
+
+fn no_cluster_message(name: &str) -> String {
+    format!("No cluster found for name: {name}.")
 }
 
 fn id_is_well_formed(id: &str) -> bool {
@@ -308,25 +498,15 @@ async fn cluster_operations_round_trip() {
     assert!(created.platform_version().is_some());
     assert_eq!(created.tags(), Some(&tags(&[("team", "platform")])));
 
-    let described = eks
-        .describe_cluster()
-        .name("blue")
-        .send()
-        .await
-        .expect("describe cluster")
-        .cluster
-        .expect("cluster");
+    let described = describe_cluster(&eks, "blue").await;
     assert_eq!(described.arn(), created.arn());
     assert_eq!(
         described.role_arn(),
         Some("arn:aws:iam::123456789012:role/cluster")
     );
 
-    let duplicate = service_error(
-        eks.create_cluster().name("blue").send().await,
-        "duplicate cluster",
-    );
-    assert!(duplicate.is_resource_in_use_exception(), "{duplicate:?}");
+    let duplicate = eks.create_cluster().name("blue").send().await;
+    expect_error(duplicate, "duplicate cluster", RESOURCE_IN_USE);
 
     for name in ["green", "common"] {
         eks.create_cluster()
@@ -363,16 +543,10 @@ async fn cluster_operations_round_trip() {
         .expect("paginate clusters");
     assert_eq!(all, ["blue", "common", "green"]);
 
-    let bad_page = service_error(
-        eks.list_clusters().max_results(0).send().await,
-        "maxResults 0",
-    );
-    assert!(bad_page.is_invalid_parameter_exception(), "{bad_page:?}");
-    let bad_token = service_error(
-        eks.list_clusters().next_token("forged").send().await,
-        "forged token",
-    );
-    assert!(bad_token.is_invalid_parameter_exception(), "{bad_token:?}");
+    let bad_page = eks.list_clusters().max_results(0).send().await;
+    expect_error(bad_page, "maxResults 0", INVALID_PARAMETER);
+    let bad_token = eks.list_clusters().next_token("forged").send().await;
+    expect_error(bad_token, "forged token", INVALID_PARAMETER);
 
     let deleted = eks
         .delete_cluster()
@@ -385,21 +559,14 @@ async fn cluster_operations_round_trip() {
     assert_eq!(deleted.name(), Some("green"));
     assert_eq!(deleted.status().map(|s| s.as_str()), Some("DELETING"));
 
-    let gone = service_error(
+    expect_error_containing(
         eks.describe_cluster().name("green").send().await,
         "deleted cluster",
+        RESOURCE_NOT_FOUND,
+        &no_cluster_message("green"),
     );
-    assert!(gone.is_resource_not_found_exception());
-    assert_error(
-        &gone,
-        "ResourceNotFoundException",
-        "No cluster found for name: green.",
-    );
-    let gone_again = service_error(
-        eks.delete_cluster().name("green").send().await,
-        "delete twice",
-    );
-    assert!(gone_again.is_resource_not_found_exception());
+    let gone_again = eks.delete_cluster().name("green").send().await;
+    expect_error(gone_again, "delete twice", RESOURCE_NOT_FOUND);
 }
 
 // ----- associations: create / describe ------------------------------------------------------------
@@ -435,30 +602,18 @@ async fn create_and_describe_association() {
     let described = describe(&eks, id).await;
     assert_eq!(described, created);
 
-    let missing = service_error(
-        eks.describe_pod_identity_association()
-            .cluster_name("c1")
-            .association_id("a-00000000000000000")
-            .send()
-            .await,
+    let unknown_id = "a-00000000000000000";
+    expect_error_containing(
+        describe_request(&eks, unknown_id).send().await,
         "unknown association",
+        RESOURCE_NOT_FOUND,
+        unknown_id,
     );
-    assert!(missing.is_resource_not_found_exception());
-    assert_error(&missing, "ResourceNotFoundException", "a-00000000000000000");
-
-    let no_cluster = service_error(
-        eks.describe_pod_identity_association()
-            .cluster_name("nope")
-            .association_id(id)
-            .send()
-            .await,
+    expect_error_containing(
+        describe_request(&eks, id).cluster_name("nope").send().await,
         "unknown cluster",
-    );
-    assert!(no_cluster.is_resource_not_found_exception());
-    assert_error(
-        &no_cluster,
-        "ResourceNotFoundException",
-        "No cluster found for name: nope.",
+        RESOURCE_NOT_FOUND,
+        &no_cluster_message("nope"),
     );
 }
 
@@ -466,22 +621,10 @@ async fn create_and_describe_association() {
 async fn create_with_target_role_policy_and_tags() {
     let (_emulator, eks) = setup().await;
 
-    let created = eks
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("shop")
-        .service_account("cart")
-        .role_arn(ROLE)
-        .target_role_arn(TARGET_ROLE)
-        .disable_session_tags(true)
-        .policy(POLICY)
+    let request = create_with_target_and_policy(&eks, "shop", "cart")
         .tags("env", "prod")
-        .tags("team", "shop")
-        .send()
-        .await
-        .expect("create association")
-        .association
-        .expect("association");
+        .tags("team", "shop");
+    let created = expect_association(request.send().await, "create association");
     assert_eq!(created.target_role_arn(), Some(TARGET_ROLE));
     let external_id = created
         .external_id()
@@ -507,30 +650,15 @@ async fn create_with_target_role_policy_and_tags() {
 async fn create_rejects_invalid_parameters() {
     let (emulator, eks) = setup().await;
 
-    let base = || {
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("ns")
-            .service_account("sa")
-    };
+    let base = || create_request(&eks, "ns", "sa");
     let cases = [
-        (
-            "missing namespace",
-            eks.create_pod_identity_association()
-                .cluster_name("c1")
-                .service_account("sa")
-                .role_arn(ROLE),
-            "namespace",
-        ),
+        ("missing namespace", base().set_namespace(None), "namespace"),
         (
             "missing service account",
-            eks.create_pod_identity_association()
-                .cluster_name("c1")
-                .namespace("ns")
-                .role_arn(ROLE),
+            base().set_service_account(None),
             "serviceAccount",
         ),
-        ("missing role", base(), "roleArn"),
+        ("missing role", base().set_role_arn(None), "roleArn"),
         (
             "malformed role",
             base().role_arn("arn:aws:iam::123456789012:user/bob"),
@@ -543,82 +671,50 @@ async fn create_rejects_invalid_parameters() {
         ),
         (
             "malformed target role",
-            base().role_arn(ROLE).target_role_arn("not-an-arn"),
+            base().target_role_arn("not-an-arn"),
             "targetRoleArn",
         ),
         (
             "policy without disableSessionTags",
-            base().role_arn(ROLE).policy(POLICY),
+            base().policy(POLICY),
             "disableSessionTags",
         ),
         (
             "policy with disableSessionTags false",
-            base()
-                .role_arn(ROLE)
-                .policy(POLICY)
-                .disable_session_tags(false),
+            base().policy(POLICY).disable_session_tags(false),
             "disableSessionTags",
         ),
         (
             "policy not JSON",
-            base()
-                .role_arn(ROLE)
-                .policy("{not json")
-                .disable_session_tags(true),
+            base().policy("{not json").disable_session_tags(true),
             "policy",
         ),
-        (
-            "reserved tag prefix",
-            base().role_arn(ROLE).tags("aws:owner", "x"),
-            "aws:",
-        ),
-        (
-            "empty tag key",
-            base().role_arn(ROLE).tags("", "x"),
-            "Tag key",
-        ),
-        (
-            "long tag key",
-            base().role_arn(ROLE).tags("k".repeat(129), "x"),
-            "Tag key",
-        ),
-        (
-            "long tag value",
-            base().role_arn(ROLE).tags("k", "v".repeat(257)),
-            "value",
-        ),
+        ("reserved tag prefix", base().tags("aws:owner", "x"), "aws:"),
+        ("empty tag key", base().tags("", "x"), "Tag key"),
+        ("long tag key", base().tags("k".repeat(129), "x"), "Tag key"),
+        ("long tag value", base().tags("k", "v".repeat(257)), "value"),
     ];
     for (what, request, message_part) in cases {
-        let err = service_error(request.send().await, what);
-        assert!(err.is_invalid_parameter_exception(), "{what}: {err:?}");
-        assert_error(&err, "InvalidParameterException", message_part);
+        expect_error_containing(request.send().await, what, INVALID_PARAMETER, message_part);
     }
 
-    let mut too_many = base().role_arn(ROLE);
+    let mut too_many = base();
     for i in 0..51 {
         too_many = too_many.tags(format!("k{i}"), "v");
     }
-    let err = service_error(too_many.send().await, "51 tags");
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
+    expect_error(too_many.send().await, "51 tags", INVALID_PARAMETER);
 
-    let no_cluster = service_error(
-        eks.create_pod_identity_association()
-            .cluster_name("missing")
-            .namespace("ns")
-            .service_account("sa")
-            .role_arn(ROLE)
-            .send()
-            .await,
+    let no_cluster = expect_error_containing(
+        base().cluster_name("missing").send().await,
         "unknown cluster",
+        RESOURCE_NOT_FOUND,
+        &no_cluster_message("missing"),
     );
-    assert!(no_cluster.is_resource_not_found_exception());
-    assert_error(
-        &no_cluster,
-        "ResourceNotFoundException",
-        "No cluster found for name: missing.",
-    );
-    if let CreatePodIdentityAssociationError::ResourceNotFoundException(e) = &no_cluster {
-        assert_eq!(e.cluster_name(), Some("missing"));
+    match &no_cluster {
+        CreatePodIdentityAssociationError::ResourceNotFoundException(e) => {
+            assert_eq!(e.cluster_name(), Some("missing"));
+        }
+        other => panic!("expected ResourceNotFoundException, got {other:?}"),
     }
 
     assert!(
@@ -630,20 +726,14 @@ async fn create_rejects_invalid_parameters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_association_reports_the_existing_id() {
     let (emulator, eks) = setup().await;
-    let existing = create(&eks, "default", "app").await;
-    let existing_id = existing.association_id().expect("id");
+    let existing_id = new_association_id(&eks, "default", "app").await;
 
-    let err = service_error(
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("default")
-            .service_account("app")
-            .role_arn(OTHER_ROLE)
-            .send()
-            .await,
+    let duplicate = create_request(&eks, "default", "app").role_arn(OTHER_ROLE);
+    let err = expect_error(
+        duplicate.send().await,
         "duplicate association",
+        RESOURCE_IN_USE,
     );
-    assert!(err.is_resource_in_use_exception(), "{err:?}");
     assert_eq!(
         err.message(),
         Some(format!("Association already exists: {existing_id}").as_str())
@@ -674,18 +764,11 @@ async fn a_cluster_holds_at_most_5000_associations() {
     while let Some(result) = workers.join_next().await {
         result.expect("bulk creation worker");
     }
-    let err = service_error(
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("bulk")
-            .service_account("one-too-many")
-            .role_arn(ROLE)
-            .send()
-            .await,
+    expect_error(
+        create_request(&eks, "bulk", "one-too-many").send().await,
         "5001st association",
+        RESOURCE_LIMIT_EXCEEDED,
     );
-    assert!(err.is_resource_limit_exceeded_exception(), "{err:?}");
-    assert_eq!(err.code(), Some("ResourceLimitExceededException"));
 }
 
 // ----- associations: update / delete --------------------------------------------------------------
@@ -693,34 +776,15 @@ async fn a_cluster_holds_at_most_5000_associations() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_changes_only_the_given_fields() {
     let (_emulator, eks) = setup().await;
-    let created = eks
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
-        .target_role_arn(TARGET_ROLE)
-        .disable_session_tags(true)
-        .policy(POLICY)
-        .tags("keep", "me")
-        .send()
-        .await
-        .expect("create")
-        .association
-        .expect("association");
+    let request = create_with_target_and_policy(&eks, "ns", "sa").tags("keep", "me");
+    let created = expect_association(request.send().await, "create");
     let id = created.association_id().expect("id");
     tokio::time::sleep(Duration::from_millis(20)).await;
 
-    let updated = eks
-        .update_pod_identity_association()
-        .cluster_name("c1")
-        .association_id(id)
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("update role")
-        .association
-        .expect("association");
+    let updated = expect_association(
+        update_request(&eks, id).role_arn(OTHER_ROLE).send().await,
+        "update role",
+    );
     assert_eq!(updated.role_arn(), Some(OTHER_ROLE));
     assert_eq!(updated.target_role_arn(), Some(TARGET_ROLE));
     assert_eq!(updated.external_id(), created.external_id());
@@ -743,15 +807,7 @@ async fn update_changes_only_the_given_fields() {
     assert_eq!(describe(&eks, id).await, updated);
 
     // An update with nothing in it changes nothing but modifiedAt.
-    let unchanged = eks
-        .update_pod_identity_association()
-        .cluster_name("c1")
-        .association_id(id)
-        .send()
-        .await
-        .expect("empty update")
-        .association
-        .expect("association");
+    let unchanged = expect_association(update_request(&eks, id).send().await, "empty update");
     assert_eq!(unchanged.role_arn(), Some(OTHER_ROLE));
     assert_eq!(unchanged.policy(), Some(POLICY));
     assert_eq!(unchanged.external_id(), created.external_id());
@@ -760,47 +816,30 @@ async fn update_changes_only_the_given_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn target_role_and_external_id_lifecycle() {
     let (_emulator, eks) = setup().await;
-    let id = create(&eks, "ns", "sa")
-        .await
-        .association_id()
-        .expect("id")
-        .to_owned();
-    let update = || {
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(&id)
-    };
+    let id = new_association_id(&eks, "ns", "sa").await;
+    let update = || update_request(&eks, &id);
 
-    let first = update()
-        .target_role_arn(TARGET_ROLE)
-        .send()
-        .await
-        .expect("set target")
-        .association
-        .expect("association");
+    let first = expect_association(
+        update().target_role_arn(TARGET_ROLE).send().await,
+        "set target",
+    );
     let first_external_id = first.external_id().expect("external id").to_owned();
     assert_eq!(first.target_role_arn(), Some(TARGET_ROLE));
 
-    let same = update()
-        .target_role_arn(TARGET_ROLE)
-        .send()
-        .await
-        .expect("same target")
-        .association
-        .expect("association");
+    let same = expect_association(
+        update().target_role_arn(TARGET_ROLE).send().await,
+        "same target",
+    );
     assert_eq!(
         same.external_id(),
         Some(first_external_id.as_str()),
         "same target keeps the external id"
     );
 
-    let moved = update()
-        .target_role_arn(SECOND_TARGET_ROLE)
-        .send()
-        .await
-        .expect("new target")
-        .association
-        .expect("association");
+    let moved = expect_association(
+        update().target_role_arn(SECOND_TARGET_ROLE).send().await,
+        "new target",
+    );
     assert_eq!(moved.target_role_arn(), Some(SECOND_TARGET_ROLE));
     let second_external_id = moved.external_id().expect("external id");
     assert_ne!(
@@ -808,89 +847,59 @@ async fn target_role_and_external_id_lifecycle() {
         "a new target gets a new external id"
     );
 
-    let untouched = update()
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("role only")
-        .association
-        .expect("association");
+    let untouched = expect_association(update().role_arn(OTHER_ROLE).send().await, "role only");
     assert_eq!(
         untouched.target_role_arn(),
         Some(SECOND_TARGET_ROLE),
         "absent targetRoleArn leaves it"
     );
 
-    let cleared = update()
-        .target_role_arn("")
-        .send()
-        .await
-        .expect("clear target")
-        .association
-        .expect("association");
+    let cleared = expect_association(update().target_role_arn("").send().await, "clear target");
     assert_eq!(cleared.target_role_arn(), None);
     assert_eq!(cleared.external_id(), None);
     let described = describe(&eks, &id).await;
     assert_eq!(described.target_role_arn(), None);
     assert_eq!(described.external_id(), None);
 
-    let bad = service_error(
-        update()
-            .target_role_arn("arn:aws:iam::1:role/x")
-            .send()
-            .await,
-        "bad target",
-    );
-    assert!(bad.is_invalid_parameter_exception(), "{bad:?}");
+    let bad_target = update().target_role_arn("arn:aws:iam::1:role/x");
+    expect_error(bad_target.send().await, "bad target", INVALID_PARAMETER);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_enforces_policy_and_role_rules() {
     let (_emulator, eks) = setup().await;
-    let id = create(&eks, "ns", "sa")
-        .await
-        .association_id()
-        .expect("id")
-        .to_owned();
-    let update = || {
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(&id)
-    };
+    let id = new_association_id(&eks, "ns", "sa").await;
+    let update = || update_request(&eks, &id);
 
-    let err = service_error(
+    expect_error_containing(
         update().policy(POLICY).send().await,
         "policy without disableSessionTags",
+        INVALID_PARAMETER,
+        "disableSessionTags",
     );
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
-    assert_error(&err, "InvalidParameterException", "disableSessionTags");
 
-    let with_policy = update()
-        .policy(POLICY)
-        .disable_session_tags(true)
-        .send()
-        .await
-        .expect("set policy")
-        .association
-        .expect("association");
+    let with_policy = expect_association(
+        update()
+            .policy(POLICY)
+            .disable_session_tags(true)
+            .send()
+            .await,
+        "set policy",
+    );
     assert_eq!(with_policy.policy(), Some(POLICY));
 
-    let err = service_error(
+    expect_error(
         update().disable_session_tags(false).send().await,
         "re-enable session tags with a policy",
+        INVALID_PARAMETER,
     );
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
+    expect_error(
+        update().policy("[1,").send().await,
+        "policy not JSON",
+        INVALID_PARAMETER,
+    );
 
-    let err = service_error(update().policy("[1,").send().await, "policy not JSON");
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
-
-    let cleared = update()
-        .policy("")
-        .send()
-        .await
-        .expect("clear policy")
-        .association
-        .expect("association");
+    let cleared = expect_association(update().policy("").send().await, "clear policy");
     assert_eq!(cleared.policy(), None);
     assert_eq!(cleared.disable_session_tags(), Some(true));
 
@@ -902,8 +911,11 @@ async fn update_enforces_policy_and_role_rules() {
         ),
         ("empty role", ""),
     ] {
-        let err = service_error(update().role_arn(role).send().await, what);
-        assert!(err.is_invalid_parameter_exception(), "{what}: {err:?}");
+        expect_error(
+            update().role_arn(role).send().await,
+            what,
+            INVALID_PARAMETER,
+        );
     }
     assert_eq!(
         describe(&eks, &id).await.role_arn(),
@@ -911,16 +923,12 @@ async fn update_enforces_policy_and_role_rules() {
         "failed updates commit nothing"
     );
 
-    let missing = service_error(
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id("a-zzzzzzzzzzzzzzzzz")
-            .role_arn(ROLE)
-            .send()
-            .await,
+    let unknown = update_request(&eks, "a-zzzzzzzzzzzzzzzzz").role_arn(ROLE);
+    expect_error(
+        unknown.send().await,
         "unknown association",
+        RESOURCE_NOT_FOUND,
     );
-    assert!(missing.is_resource_not_found_exception(), "{missing:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -929,35 +937,19 @@ async fn delete_returns_the_deleted_association() {
     let created = create(&eks, "ns", "sa").await;
     let id = created.association_id().expect("id");
 
-    let deleted = eks
-        .delete_pod_identity_association()
-        .cluster_name("c1")
-        .association_id(id)
-        .send()
-        .await
-        .expect("delete")
-        .association
-        .expect("association");
+    let deleted = expect_association(delete_request(&eks, id).send().await, "delete");
     assert_eq!(deleted, created);
 
-    let gone = service_error(
-        eks.describe_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(id)
-            .send()
-            .await,
+    expect_error(
+        describe_request(&eks, id).send().await,
         "describe deleted",
+        RESOURCE_NOT_FOUND,
     );
-    assert!(gone.is_resource_not_found_exception());
-    let again = service_error(
-        eks.delete_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(id)
-            .send()
-            .await,
+    expect_error(
+        delete_request(&eks, id).send().await,
         "delete twice",
+        RESOURCE_NOT_FOUND,
     );
-    assert!(again.is_resource_not_found_exception());
 
     // The slot is free again.
     let recreated = create(&eks, "ns", "sa").await;
@@ -967,14 +959,14 @@ async fn delete_returns_the_deleted_association() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn addon_owned_associations_refuse_update_and_delete() {
     let (emulator, eks) = setup().await;
-    let (status, owned) = admin(
+    let owned = admin_expect(
         &emulator,
         "POST",
         "/_emulator/clusters/c1/addon-associations",
         Some(json!({"namespace": "kube-system", "serviceAccount": "aws-node", "roleArn": ROLE, "addonName": "vpc-cni"})),
+        200,
     )
     .await;
-    assert_eq!(status, 200, "{owned}");
     let id = owned["associationId"].as_str().expect("associationId");
     let owner = owned["ownerArn"].as_str().expect("ownerArn");
     assert!(
@@ -986,48 +978,28 @@ async fn addon_owned_associations_refuse_update_and_delete() {
 
     let described = describe(&eks, id).await;
     assert_eq!(described.owner_arn(), Some(owner));
-    let listed = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
-        .send()
-        .await
-        .expect("list");
+    let listed = list_request(&eks).send().await.expect("list");
     assert_eq!(listed.associations()[0].owner_arn(), Some(owner));
 
-    let err = service_error(
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(id)
-            .role_arn(OTHER_ROLE)
-            .send()
-            .await,
+    expect_error_containing(
+        update_request(&eks, id).role_arn(OTHER_ROLE).send().await,
         "update owned",
+        INVALID_REQUEST,
+        "owned by the EKS add-on",
     );
-    assert!(err.is_invalid_request_exception(), "{err:?}");
-    assert_error(&err, "InvalidRequestException", "owned by the EKS add-on");
-
-    let err = service_error(
-        eks.delete_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(id)
-            .send()
-            .await,
+    expect_error_containing(
+        delete_request(&eks, id).send().await,
         "delete owned",
+        INVALID_REQUEST,
+        "owned by the EKS add-on",
     );
-    assert!(err.is_invalid_request_exception(), "{err:?}");
-    assert_error(&err, "InvalidRequestException", "owned by the EKS add-on");
     assert_eq!(describe(&eks, id).await.role_arn(), Some(ROLE));
 
     // The add-on's service account is taken.
-    let dup = service_error(
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("kube-system")
-            .service_account("aws-node")
-            .role_arn(ROLE)
-            .send()
-            .await,
+    let dup = expect_error(
+        create_request(&eks, "kube-system", "aws-node").send().await,
         "duplicate of owned",
+        RESOURCE_IN_USE,
     );
     assert_eq!(
         dup.message(),
@@ -1050,27 +1022,25 @@ async fn list_paginates_in_creation_order_and_filters() {
         ("common", "api"),
         ("blue", "web"),
     ] {
-        let created = create(&eks, namespace, service_account).await;
-        ids.push(created.association_id().expect("id").to_owned());
+        ids.push(new_association_id(&eks, namespace, service_account).await);
     }
+    let association_ids = |summaries: &[PodIdentityAssociationSummary]| -> Vec<String> {
+        summaries
+            .iter()
+            .map(|s| s.association_id().expect("id").to_owned())
+            .collect()
+    };
 
     let mut pages = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let page = eks
-            .list_pod_identity_associations()
-            .cluster_name("c1")
+        let page = list_request(&eks)
             .max_results(3)
             .set_next_token(token.clone())
             .send()
             .await
             .expect("list page");
-        let page_ids: Vec<String> = page
-            .associations()
-            .iter()
-            .map(|s| s.association_id().expect("id").to_owned())
-            .collect();
-        pages.push(page_ids);
+        pages.push(association_ids(page.associations()));
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
             break;
@@ -1079,24 +1049,10 @@ async fn list_paginates_in_creation_order_and_filters() {
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
     assert_eq!(pages.concat(), ids, "stable creation order");
 
-    let all: Vec<String> = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
-        .max_results(2)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .expect("paginate")
-        .iter()
-        .map(|s| s.association_id().expect("id").to_owned())
-        .collect();
-    assert_eq!(all, ids);
+    let all = list_all(list_request(&eks).max_results(2)).await;
+    assert_eq!(association_ids(&all), ids);
 
-    let blue = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
+    let blue = list_request(&eks)
         .namespace("blue")
         .send()
         .await
@@ -1109,44 +1065,24 @@ async fn list_paginates_in_creation_order_and_filters() {
     assert_eq!(blue_accounts, ["api", "worker", "cron", "web"]);
     assert_eq!(blue.next_token(), None);
 
-    let api_green = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
+    let api_green = list_request(&eks)
         .namespace("green")
         .service_account("api")
         .send()
         .await
         .expect("filter both");
-    assert_eq!(api_green.associations().len(), 1);
-    assert_eq!(
-        api_green.associations()[0].association_id(),
-        Some(ids[1].as_str())
-    );
+    assert_eq!(association_ids(api_green.associations()), [ids[1].clone()]);
 
-    let filtered_pages: Vec<String> = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
-        .service_account("api")
-        .max_results(1)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .expect("paginate filtered")
+    let filtered = list_all(list_request(&eks).service_account("api").max_results(1)).await;
+    let namespaces: Vec<&str> = filtered
         .iter()
-        .map(|s| s.namespace().expect("ns").to_owned())
+        .map(|s| s.namespace().expect("ns"))
         .collect();
-    assert_eq!(filtered_pages, ["blue", "green", "common"]);
+    assert_eq!(namespaces, ["blue", "green", "common"]);
 
     // Summaries carry exactly these members on the wire (no roleArn).
-    let raw = signed_raw(
-        &emulator,
-        "GET",
-        "/clusters/c1/pod-identity-associations?maxResults=1",
-        "",
-    )
-    .await;
+    let path = "/clusters/c1/pod-identity-associations";
+    let raw = signed_raw(&emulator, "GET", &format!("{path}?maxResults=1"), "").await;
     assert_eq!(raw.status, 200);
     let body = raw.json();
     let summary = body["associations"][0].as_object().expect("summary");
@@ -1163,13 +1099,7 @@ async fn list_paginates_in_creation_order_and_filters() {
         ]
     );
     assert!(body["nextToken"].is_string());
-    let last = signed_raw(
-        &emulator,
-        "GET",
-        "/clusters/c1/pod-identity-associations",
-        "",
-    )
-    .await;
+    let last = signed_raw(&emulator, "GET", path, "").await;
     assert!(
         last.json().get("nextToken").is_none(),
         "no nextToken on the last page"
@@ -1179,76 +1109,52 @@ async fn list_paginates_in_creation_order_and_filters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_rejects_bad_page_sizes_and_tokens() {
     let (emulator, eks) = setup().await;
-    admin(
-        &emulator,
-        "POST",
-        "/_emulator/clusters",
-        Some(json!({"name": "c2"})),
-    )
-    .await;
+    add_cluster(&emulator, "c2").await;
     for i in 0..3 {
         create(&eks, "ns", &format!("sa{i}")).await;
     }
     for max in [0, 101, -1] {
-        let err = service_error(
-            eks.list_pod_identity_associations()
-                .cluster_name("c1")
-                .max_results(max)
-                .send()
-                .await,
-            "bad maxResults",
-        );
-        assert!(
-            err.is_invalid_parameter_exception(),
-            "maxResults {max}: {err:?}"
+        expect_error(
+            list_request(&eks).max_results(max).send().await,
+            &format!("maxResults {max}"),
+            INVALID_PARAMETER,
         );
     }
-    let ok = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
+    let ok = list_request(&eks)
         .max_results(100)
         .send()
         .await
         .expect("maxResults 100");
     assert_eq!(ok.associations().len(), 3);
 
-    let err = service_error(
-        eks.list_pod_identity_associations()
-            .cluster_name("c1")
-            .next_token("never-issued")
-            .send()
-            .await,
+    expect_error(
+        list_request(&eks).next_token("never-issued").send().await,
         "forged token",
+        INVALID_PARAMETER,
     );
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
 
-    let token = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
+    let token = list_request(&eks)
         .max_results(1)
         .send()
         .await
         .expect("first page")
         .next_token
         .expect("token");
-    let err = service_error(
-        eks.list_pod_identity_associations()
+    expect_error(
+        list_request(&eks)
             .cluster_name("c2")
             .next_token(token)
             .send()
             .await,
         "token of another cluster",
+        INVALID_PARAMETER,
     );
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
 
-    let err = service_error(
-        eks.list_pod_identity_associations()
-            .cluster_name("nope")
-            .send()
-            .await,
+    expect_error(
+        list_request(&eks).cluster_name("nope").send().await,
         "unknown cluster",
+        RESOURCE_NOT_FOUND,
     );
-    assert!(err.is_resource_not_found_exception(), "{err:?}");
 }
 
 // ----- idempotency --------------------------------------------------------------------------------
@@ -1257,27 +1163,13 @@ async fn list_rejects_bad_page_sizes_and_tokens() {
 async fn create_is_idempotent_per_client_request_token() {
     let (emulator, eks) = setup().await;
     let request = |service_account: &str| {
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("ns")
-            .service_account(service_account)
-            .role_arn(ROLE)
+        create_request(&eks, "ns", service_account)
             .tags("k", "v")
             .client_request_token("token-1")
     };
 
-    let first = request("sa")
-        .send()
-        .await
-        .expect("first create")
-        .association
-        .expect("association");
-    let second = request("sa")
-        .send()
-        .await
-        .expect("replayed create")
-        .association
-        .expect("association");
+    let first = expect_association(request("sa").send().await, "first create");
+    let second = expect_association(request("sa").send().await, "replayed create");
     assert_eq!(first.association_id(), second.association_id());
     assert_eq!(first, second);
     assert_eq!(
@@ -1286,86 +1178,42 @@ async fn create_is_idempotent_per_client_request_token() {
         "one association"
     );
 
-    let err = service_error(
+    expect_error_containing(
         request("other").send().await,
         "same token, other parameters",
+        INVALID_REQUEST,
+        "token-1",
     );
-    assert!(err.is_invalid_request_exception(), "{err:?}");
-    assert_error(&err, "InvalidRequestException", "token-1");
     assert_eq!(admin_associations(&emulator, "c1").await.len(), 1);
 
     // A failed request stores nothing under its token.
     add_fault(&emulator, json!({"kind": "role_not_found"})).await;
-    let failing = || {
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("ns")
-            .service_account("late")
-            .role_arn(ROLE)
-            .client_request_token("token-2")
-    };
-    let err = service_error(failing().send().await, "role not found");
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
-    let later = failing()
-        .send()
-        .await
-        .expect("retry with the same token")
-        .association
-        .expect("association");
+    let failing = || create_request(&eks, "ns", "late").client_request_token("token-2");
+    expect_error(failing().send().await, "role not found", INVALID_PARAMETER);
+    let later = expect_association(failing().send().await, "retry with the same token");
     assert_eq!(later.service_account(), Some("late"));
     assert_eq!(admin_associations(&emulator, "c1").await.len(), 2);
 
     // Tokens are scoped to the cluster.
-    admin(
-        &emulator,
-        "POST",
-        "/_emulator/clusters",
-        Some(json!({"name": "c2"})),
-    )
-    .await;
-    let elsewhere = eks
-        .create_pod_identity_association()
-        .cluster_name("c2")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
-        .tags("k", "v")
-        .client_request_token("token-1")
-        .send()
-        .await
-        .expect("same token on another cluster")
-        .association
-        .expect("association");
+    add_cluster(&emulator, "c2").await;
+    let elsewhere = expect_association(
+        request("sa").cluster_name("c2").send().await,
+        "same token on another cluster",
+    );
     assert_ne!(elsewhere.association_id(), first.association_id());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_is_idempotent_per_client_request_token() {
     let (_emulator, eks) = setup().await;
-    let id = create(&eks, "ns", "sa")
-        .await
-        .association_id()
-        .expect("id")
-        .to_owned();
+    let id = new_association_id(&eks, "ns", "sa").await;
     let update = |target: &str| {
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(&id)
+        update_request(&eks, &id)
             .target_role_arn(target)
             .client_request_token("update-1")
     };
-    let first = update(TARGET_ROLE)
-        .send()
-        .await
-        .expect("update")
-        .association
-        .expect("association");
-    let replay = update(TARGET_ROLE)
-        .send()
-        .await
-        .expect("replayed update")
-        .association
-        .expect("association");
+    let first = expect_association(update(TARGET_ROLE).send().await, "update");
+    let replay = expect_association(update(TARGET_ROLE).send().await, "replayed update");
     assert_eq!(
         replay.external_id(),
         first.external_id(),
@@ -1373,11 +1221,11 @@ async fn update_is_idempotent_per_client_request_token() {
     );
     assert_eq!(replay, first);
 
-    let err = service_error(
+    expect_error(
         update(SECOND_TARGET_ROLE).send().await,
         "same token, other target",
+        INVALID_REQUEST,
     );
-    assert!(err.is_invalid_request_exception(), "{err:?}");
     assert_eq!(
         describe(&eks, &id).await.target_role_arn(),
         Some(TARGET_ROLE)
@@ -1389,19 +1237,11 @@ async fn update_is_idempotent_per_client_request_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tags_on_associations_and_clusters() {
     let (_emulator, eks) = setup().await;
-    let association = eks
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
-        .tags("a", "1")
-        .send()
-        .await
-        .expect("create")
-        .association
-        .expect("association");
-    let association_arn = association.association_arn().expect("arn").to_owned();
+    let created = expect_association(
+        create_request(&eks, "ns", "sa").tags("a", "1").send().await,
+        "create",
+    );
+    let association_arn = created.association_arn().expect("arn").to_owned();
     let cluster_arn = format!("arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/c1");
 
     for arn in [&association_arn, &cluster_arn] {
@@ -1426,50 +1266,20 @@ async fn tags_on_associations_and_clusters() {
             .await
             .expect("untag");
     }
-    let listed = eks
-        .list_tags_for_resource()
-        .resource_arn(&association_arn)
-        .send()
-        .await
-        .expect("list association tags");
-    assert_eq!(listed.tags(), Some(&tags(&[("a", "1"), ("b", "two")])));
-    let listed = eks
-        .list_tags_for_resource()
-        .resource_arn(&cluster_arn)
-        .send()
-        .await
-        .expect("list cluster tags");
-    assert_eq!(listed.tags(), Some(&tags(&[("b", "two")])));
-    let cluster = eks
-        .describe_cluster()
-        .name("c1")
-        .send()
-        .await
-        .expect("describe cluster")
-        .cluster
-        .expect("cluster");
-    assert_eq!(cluster.tags(), Some(&tags(&[("b", "two")])));
+    let association_tags = tags(&[("a", "1"), ("b", "two")]);
+    let cluster_tags = tags(&[("b", "two")]);
+    assert_eq!(listed_tags(&eks, &association_arn).await, association_tags);
+    assert_eq!(listed_tags(&eks, &cluster_arn).await, cluster_tags);
+    let cluster = describe_cluster(&eks, "c1").await;
+    assert_eq!(cluster.tags(), Some(&cluster_tags));
 
-    let id = association.association_id().expect("id");
-    assert_eq!(
-        describe(&eks, id).await.tags(),
-        Some(&tags(&[("a", "1"), ("b", "two")]))
+    let id = created.association_id().expect("id");
+    assert_eq!(describe(&eks, id).await.tags(), Some(&association_tags));
+    let updated = expect_association(
+        update_request(&eks, id).role_arn(OTHER_ROLE).send().await,
+        "update",
     );
-    let updated = eks
-        .update_pod_identity_association()
-        .cluster_name("c1")
-        .association_id(id)
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("update")
-        .association
-        .expect("association");
-    assert_eq!(
-        updated.tags(),
-        Some(&tags(&[("a", "1"), ("b", "two")])),
-        "update keeps tags"
-    );
+    assert_eq!(updated.tags(), Some(&association_tags), "update keeps tags");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1480,93 +1290,66 @@ async fn tag_operations_validate_tags_and_resources() {
         .association_arn()
         .expect("arn")
         .to_owned();
+    let tag = || eks.tag_resource().resource_arn(&arn);
 
     for (what, key, value) in [
         ("reserved prefix", "aws:x".to_owned(), "v".to_owned()),
         ("long key", "k".repeat(129), "v".to_owned()),
         ("long value", "k".to_owned(), "v".repeat(257)),
     ] {
-        let err = service_error(
-            eks.tag_resource()
-                .resource_arn(&arn)
-                .tags(key, value)
-                .send()
-                .await,
-            what,
-        );
-        assert!(err.is_bad_request_exception(), "{what}: {err:?}");
+        expect_error(tag().tags(key, value).send().await, what, BAD_REQUEST);
     }
-    let mut fifty = eks.tag_resource().resource_arn(&arn);
+    let mut fifty = tag();
     for i in 0..50 {
         fifty = fifty.tags(format!("k{i}"), "v");
     }
     fifty.send().await.expect("50 tags are allowed");
-    let err = service_error(
-        eks.tag_resource()
-            .resource_arn(&arn)
-            .tags("one-more", "v")
-            .send()
-            .await,
+    expect_error(
+        tag().tags("one-more", "v").send().await,
         "51st tag",
+        BAD_REQUEST,
     );
-    assert!(err.is_bad_request_exception(), "{err:?}");
-    assert_eq!(
-        eks.list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .expect("list")
-            .tags()
-            .map(HashMap::len),
-        Some(50)
-    );
+    assert_eq!(listed_tags(&eks, &arn).await.len(), 50);
 
     let unknown =
         format!("arn:aws:eks:eu-west-1:{ACCOUNT}:podidentityassociation/c1/a-00000000000000000");
-    let err = service_error(
+    expect_error(
         eks.list_tags_for_resource()
             .resource_arn(&unknown)
             .send()
             .await,
         "unknown arn",
+        NOT_FOUND,
     );
-    assert!(err.is_not_found_exception(), "{err:?}");
-    let err = service_error(
+    expect_error(
         eks.tag_resource()
             .resource_arn(format!("arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/none"))
             .tags("k", "v")
             .send()
             .await,
         "unknown cluster arn",
+        NOT_FOUND,
     );
-    assert!(err.is_not_found_exception(), "{err:?}");
-    let err = service_error(
+    expect_error(
         eks.untag_resource()
             .resource_arn("arn:aws:s3:::bucket")
             .tag_keys("k")
             .send()
             .await,
         "non-EKS arn",
+        BAD_REQUEST,
     );
-    assert!(err.is_bad_request_exception(), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_cluster_deletes_its_associations() {
     let (emulator, eks) = setup().await;
-    let association = eks
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
-        .tags("k", "v")
-        .client_request_token("before-delete")
-        .send()
-        .await
-        .expect("create")
-        .association
-        .expect("association");
+    let request = || {
+        create_request(&eks, "ns", "sa")
+            .tags("k", "v")
+            .client_request_token("before-delete")
+    };
+    let created = expect_association(request().send().await, "create");
     create(&eks, "ns", "sa2").await;
 
     eks.delete_cluster()
@@ -1574,26 +1357,15 @@ async fn deleting_a_cluster_deletes_its_associations() {
         .send()
         .await
         .expect("delete cluster");
-    let (status, _) = admin(
-        &emulator,
-        "GET",
-        "/_emulator/clusters/c1/associations",
-        None,
-    )
-    .await;
-    assert_eq!(status, 404);
-    let err = service_error(
-        eks.describe_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(association.association_id().expect("id"))
+    let associations = "/_emulator/clusters/c1/associations";
+    admin_expect(&emulator, "GET", associations, None, 404).await;
+    expect_error_containing(
+        describe_request(&eks, created.association_id().expect("id"))
             .send()
             .await,
         "association of deleted cluster",
-    );
-    assert_error(
-        &err,
-        "ResourceNotFoundException",
-        "No cluster found for name: c1.",
+        RESOURCE_NOT_FOUND,
+        &no_cluster_message("c1"),
     );
 
     eks.create_cluster()
@@ -1601,39 +1373,22 @@ async fn deleting_a_cluster_deletes_its_associations() {
         .send()
         .await
         .expect("recreate cluster");
-    let listed = eks
-        .list_pod_identity_associations()
-        .cluster_name("c1")
-        .send()
-        .await
-        .expect("list");
+    let listed = list_request(&eks).send().await.expect("list");
     assert!(
         listed.associations().is_empty(),
         "associations went with the cluster"
     );
-    let err = service_error(
+    expect_error(
         eks.list_tags_for_resource()
-            .resource_arn(association.association_arn().expect("arn"))
+            .resource_arn(created.association_arn().expect("arn"))
             .send()
             .await,
         "tags of a deleted association",
+        NOT_FOUND,
     );
-    assert!(err.is_not_found_exception(), "{err:?}");
     // The old token is gone with the cluster: it creates a new association.
-    let again = eks
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
-        .tags("k", "v")
-        .client_request_token("before-delete")
-        .send()
-        .await
-        .expect("create after recreate")
-        .association
-        .expect("association");
-    assert_ne!(again.association_id(), association.association_id());
+    let again = expect_association(request().send().await, "create after recreate");
+    assert_ne!(again.association_id(), created.association_id());
 }
 
 // ----- protocol -----------------------------------------------------------------------------------
@@ -1642,14 +1397,13 @@ async fn deleting_a_cluster_deletes_its_associations() {
 async fn requests_must_carry_a_sigv4_signature_for_eks_in_the_region() {
     let (emulator, _eks) = setup().await;
     let path = "/clusters/c1/pod-identity-associations";
-    let date = ("X-Amz-Date", "20250101T000000Z");
+    let get_with = |auth: String| {
+        let emulator = &emulator;
+        async move { raw_with_authorization(emulator, "GET", path, &auth, "").await }
+    };
 
-    let unsigned = raw_request(emulator.url(), "GET", path, &[date], "").await;
-    assert_eq!(unsigned.status, 403);
-    assert_eq!(
-        unsigned.error_type(),
-        Some("MissingAuthenticationTokenException")
-    );
+    let unsigned = raw_request(emulator.url(), "GET", path, &[AMZ_DATE], "").await;
+    unsigned.assert_error(403, "MissingAuthenticationTokenException", "unsigned");
     assert_eq!(unsigned.json()["message"], "Missing Authentication Token");
 
     for malformed in [
@@ -1658,55 +1412,22 @@ async fn requests_must_carry_a_sigv4_signature_for_eks_in_the_region() {
         "AWS4-HMAC-SHA256 Credential=AKID/eu-west-1/eks, SignedHeaders=host, Signature=00"
             .to_owned(),
     ] {
-        let response = raw_request(
-            emulator.url(),
-            "GET",
-            path,
-            &[("Authorization", &malformed), date],
-            "",
-        )
-        .await;
-        assert_eq!(response.status, 403, "{malformed}");
-        assert_eq!(
-            response.error_type(),
-            Some("IncompleteSignatureException"),
-            "{malformed}"
-        );
+        let response = get_with(malformed.clone()).await;
+        response.assert_error(403, INCOMPLETE_SIGNATURE, &malformed);
     }
     let auth = authorization("eu-west-1/eks");
     let no_date = raw_request(emulator.url(), "GET", path, &[("Authorization", &auth)], "").await;
-    assert_eq!(no_date.error_type(), Some("IncompleteSignatureException"));
+    no_date.assert_error(403, INCOMPLETE_SIGNATURE, "no X-Amz-Date");
 
-    let auth = authorization("eu-west-1/iam");
-    let wrong_service = raw_request(
-        emulator.url(),
-        "GET",
-        path,
-        &[("Authorization", &auth), date],
-        "",
-    )
-    .await;
-    assert_eq!(wrong_service.status, 403);
-    assert_eq!(
-        wrong_service.error_type(),
-        Some("InvalidSignatureException")
-    );
+    let wrong_service = get_with(authorization("eu-west-1/iam")).await;
+    wrong_service.assert_error(403, INVALID_SIGNATURE, "wrong service");
     assert_eq!(
         wrong_service.json()["message"],
         "Credential should be scoped to correct service: 'eks'. "
     );
 
-    let auth = authorization("us-east-1/eks");
-    let wrong_region = raw_request(
-        emulator.url(),
-        "GET",
-        path,
-        &[("Authorization", &auth), date],
-        "",
-    )
-    .await;
-    assert_eq!(wrong_region.status, 403);
-    assert_eq!(wrong_region.error_type(), Some("InvalidSignatureException"));
+    let wrong_region = get_with(authorization("us-east-1/eks")).await;
+    wrong_region.assert_error(403, INVALID_SIGNATURE, "wrong region");
     assert_eq!(
         wrong_region.json()["message"],
         "Credential should be scoped to a valid region. "
@@ -1714,11 +1435,12 @@ async fn requests_must_carry_a_sigv4_signature_for_eks_in_the_region() {
 
     // The SDK configured for another region signs for it and is refused the same way.
     let elsewhere = client_with(emulator.url(), "us-east-1", RetryConfig::disabled()).await;
-    let err = service_error(
+    expect_error_containing(
         elsewhere.list_clusters().send().await,
         "wrong region client",
+        INVALID_SIGNATURE,
+        "valid region",
     );
-    assert_error(&err, "InvalidSignatureException", "valid region");
 
     let ok = signed_raw(&emulator, "GET", path, "").await;
     assert_eq!(ok.status, 200);
@@ -1728,30 +1450,17 @@ async fn requests_must_carry_a_sigv4_signature_for_eks_in_the_region() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bodies_and_unknown_paths() {
     let (emulator, _eks) = setup().await;
-    let bad_json = signed_raw(
-        &emulator,
-        "POST",
-        "/clusters/c1/pod-identity-associations",
-        "{not json",
-    )
-    .await;
-    assert_eq!(bad_json.status, 400);
-    assert_eq!(bad_json.error_type(), Some("SerializationException"));
-    let wrong_type = signed_raw(
-        &emulator,
-        "POST",
-        "/clusters/c1/pod-identity-associations",
-        r#"{"namespace": 5}"#,
-    )
-    .await;
-    assert_eq!(wrong_type.error_type(), Some("SerializationException"));
+    let associations = "/clusters/c1/pod-identity-associations";
+    let bad_json = signed_raw(&emulator, "POST", associations, "{not json").await;
+    bad_json.assert_error(400, SERIALIZATION, "bad JSON");
+    let wrong_type = signed_raw(&emulator, "POST", associations, r#"{"namespace": 5}"#).await;
+    wrong_type.assert_error(400, SERIALIZATION, "wrongly typed member");
 
     let unknown = signed_raw(&emulator, "GET", "/clusters/c1/node-groups", "").await;
-    assert_eq!(unknown.status, 404);
-    assert_eq!(unknown.error_type(), Some("UnknownOperationException"));
+    unknown.assert_error(404, UNKNOWN_OPERATION, "unknown path");
     assert!(unknown.json()["message"].is_string());
     let wrong_method = signed_raw(&emulator, "PUT", "/clusters/c1", "").await;
-    assert_eq!(wrong_method.error_type(), Some("UnknownOperationException"));
+    wrong_method.assert_error(404, UNKNOWN_OPERATION, "unknown method");
 
     let log = requests_log(&emulator).await;
     let operations: Vec<&str> = log
@@ -1768,7 +1477,7 @@ async fn malformed_bodies_and_unknown_paths() {
         ]
     );
     assert_eq!(log[2]["status"], 404);
-    assert_eq!(log[2]["error_type"], "UnknownOperationException");
+    assert_eq!(log[2]["error_type"], UNKNOWN_OPERATION);
 }
 
 // ----- admin interface ----------------------------------------------------------------------------
@@ -1776,19 +1485,11 @@ async fn malformed_bodies_and_unknown_paths() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_log_records_every_api_request() {
     let (emulator, eks) = setup().await;
-    let id = create(&eks, "ns", "sa")
-        .await
-        .association_id()
-        .expect("id")
-        .to_owned();
+    let id = new_association_id(&eks, "ns", "sa").await;
     describe(&eks, &id).await;
     let _ = eks.describe_cluster().name("missing").send().await;
     let arn = format!("arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/c1");
-    eks.list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .expect("list tags");
+    listed_tags(&eks, &arn).await;
     raw_request(emulator.url(), "GET", "/clusters", &[], "").await;
 
     let log = requests_log(&emulator).await;
@@ -1823,7 +1524,7 @@ async fn request_log_records_every_api_request() {
     );
     assert_eq!(log[2]["operation"], "DescribeCluster");
     assert_eq!(log[2]["status"], 404);
-    assert_eq!(log[2]["error_type"], "ResourceNotFoundException");
+    assert_eq!(log[2]["error_type"], RESOURCE_NOT_FOUND);
     assert_eq!(log[2]["cluster"], "missing");
     assert_eq!(log[3]["operation"], "ListTagsForResource");
     assert_eq!(log[3]["cluster"], "c1");
@@ -1832,11 +1533,9 @@ async fn request_log_records_every_api_request() {
     assert_eq!(log[4]["access_key_id"], Value::Null);
     assert_eq!(log[4]["cluster"], Value::Null);
 
-    let (status, _) = admin(&emulator, "DELETE", "/_emulator/requests", None).await;
-    assert_eq!(status, 204);
+    clear_requests_log(&emulator).await;
     assert!(requests_log(&emulator).await.is_empty());
-    eks.list_pod_identity_associations()
-        .cluster_name("c1")
+    list_request(&eks)
         .max_results(5)
         .send()
         .await
@@ -1849,28 +1548,29 @@ async fn request_log_records_every_api_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_clusters_and_reset() {
     let emulator = start_emulator();
-    let (status, cluster) = admin(
+    let clusters = "/_emulator/clusters";
+    let cluster = admin_expect(
         &emulator,
         "POST",
-        "/_emulator/clusters",
+        clusters,
         Some(json!({"name": "c1", "tags": {"env": "test"}})),
+        200,
     )
     .await;
-    assert_eq!(status, 200);
     assert_eq!(cluster["name"], "c1");
     assert_eq!(
         cluster["arn"],
         format!("arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/c1")
     );
     assert_eq!(cluster["tags"], json!({"env": "test"}));
-    let (status, dup) = admin(
+    admin_expect(
         &emulator,
         "POST",
-        "/_emulator/clusters",
+        clusters,
         Some(json!({"name": "c1"})),
+        409,
     )
     .await;
-    assert_eq!(status, 409, "{dup}");
 
     let eks = client(emulator.url()).await;
     let created = create(&eks, "ns", "sa").await;
@@ -1882,61 +1582,33 @@ async fn admin_clusters_and_reset() {
     );
     assert_eq!(listed[0]["roleArn"], ROLE);
 
-    let (status, _) = admin(
-        &emulator,
-        "GET",
-        "/_emulator/clusters/none/associations",
-        None,
-    )
-    .await;
-    assert_eq!(status, 404);
-    let (status, _) = admin(&emulator, "DELETE", "/_emulator/clusters/none", None).await;
-    assert_eq!(status, 404);
-    let (status, _) = admin(
-        &emulator,
-        "POST",
-        "/_emulator/faults",
-        Some(json!({"kind": "meteor"})),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, _) = admin(
-        &emulator,
-        "POST",
-        "/_emulator/faults",
-        Some(json!({"kind": "throttle", "operation": "DescribeNothing"})),
-    )
-    .await;
-    assert_eq!(status, 400);
+    let unknown_cluster_associations = "/_emulator/clusters/none/associations";
+    admin_expect(&emulator, "GET", unknown_cluster_associations, None, 404).await;
+    admin_expect(&emulator, "DELETE", "/_emulator/clusters/none", None, 404).await;
+    for bad_fault in [
+        json!({"kind": "meteor"}),
+        json!({"kind": "throttle", "operation": "DescribeNothing"}),
+    ] {
+        admin_expect(&emulator, "POST", "/_emulator/faults", Some(bad_fault), 400).await;
+    }
 
     add_fault(&emulator, json!({"kind": "throttle", "count": 5})).await;
-    let (status, _) = admin(&emulator, "POST", "/_emulator/reset", None).await;
-    assert_eq!(status, 204);
+    admin_expect(&emulator, "POST", "/_emulator/reset", None, 204).await;
     assert!(requests_log(&emulator).await.is_empty());
-    let err = service_error(
+    expect_error(
         eks.describe_cluster().name("c1").send().await,
-        "cluster after reset",
-    );
-    assert!(
-        err.is_resource_not_found_exception(),
-        "faults were cleared too: {err:?}"
+        "cluster after reset (faults were cleared too)",
+        RESOURCE_NOT_FOUND,
     );
 
-    admin(
-        &emulator,
-        "POST",
-        "/_emulator/clusters",
-        Some(json!({"name": "c1"})),
-    )
-    .await;
+    add_cluster(&emulator, "c1").await;
     create(&eks, "ns", "sa").await;
-    let (status, _) = admin(&emulator, "DELETE", "/_emulator/clusters/c1", None).await;
-    assert_eq!(status, 204);
-    let err = service_error(
+    admin_expect(&emulator, "DELETE", "/_emulator/clusters/c1", None, 204).await;
+    expect_error(
         eks.describe_cluster().name("c1").send().await,
         "admin-deleted cluster",
+        RESOURCE_NOT_FOUND,
     );
-    assert!(err.is_resource_not_found_exception());
 }
 
 // ----- faults -------------------------------------------------------------------------------------
@@ -1944,11 +1616,8 @@ async fn admin_clusters_and_reset() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttle_fault() {
     let (emulator, eks) = setup().await;
-    add_fault(
-        &emulator,
-        json!({"kind": "throttle", "operation": "CreatePodIdentityAssociation", "count": 2}),
-    )
-    .await;
+    let throttle_creates = |count: u32| json!({"kind": "throttle", "operation": "CreatePodIdentityAssociation", "count": count});
+    add_fault(&emulator, throttle_creates(2)).await;
 
     // Other operations are not affected.
     eks.list_clusters()
@@ -1956,66 +1625,40 @@ async fn throttle_fault() {
         .await
         .expect("list clusters is not throttled");
 
-    let attempt = || {
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("ns")
-            .service_account("sa")
-            .role_arn(ROLE)
-    };
-    let err = service_error(attempt().send().await, "throttled create");
-    assert_error(&err, "ThrottlingException", "Rate exceeded");
+    expect_error_containing(
+        create_request(&eks, "ns", "sa").send().await,
+        "throttled create",
+        THROTTLING,
+        "Rate exceeded",
+    );
     assert!(
         admin_associations(&emulator, "c1").await.is_empty(),
         "not executed"
     );
 
     let retrying = retrying_client(emulator.url()).await;
-    admin(&emulator, "DELETE", "/_emulator/requests", None).await;
-    add_fault(
-        &emulator,
-        json!({"kind": "throttle", "operation": "CreatePodIdentityAssociation", "count": 1}),
-    )
-    .await;
+    clear_requests_log(&emulator).await;
+    add_fault(&emulator, throttle_creates(1)).await;
     // One count left from the first fault plus one from the second: two throttles, then success.
-    retrying
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
+    create_request(&retrying, "ns", "sa")
         .send()
         .await
         .expect("retries get through");
-    let statuses: Vec<u64> = requests_log(&emulator)
-        .await
-        .iter()
-        .map(|r| r["status"].as_u64().expect("status"))
-        .collect();
-    assert_eq!(statuses, [429, 429, 200]);
+    assert_eq!(statuses(&requests_log(&emulator).await), [429, 429, 200]);
     assert_eq!(admin_associations(&emulator, "c1").await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_error_fault() {
     let (emulator, eks) = setup().await;
-    let id = create(&eks, "ns", "sa")
-        .await
-        .association_id()
-        .expect("id")
-        .to_owned();
+    let id = new_association_id(&eks, "ns", "sa").await;
     add_fault(&emulator, json!({"kind": "server_error", "count": 2})).await;
 
-    let err = service_error(
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(&id)
-            .role_arn(OTHER_ROLE)
-            .send()
-            .await,
+    expect_error(
+        update_request(&eks, &id).role_arn(OTHER_ROLE).send().await,
         "server error",
+        SERVER,
     );
-    assert!(err.is_server_exception(), "{err:?}");
     assert_eq!(
         describe_with_retries(&emulator, &id).await.role_arn(),
         Some(ROLE),
@@ -2028,24 +1671,19 @@ async fn server_error_fault() {
     )
     .await;
     let retrying = retrying_client(emulator.url()).await;
-    let updated = retrying
-        .update_pod_identity_association()
-        .cluster_name("c1")
-        .association_id(&id)
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("retries get through")
-        .association
-        .expect("association");
+    let updated = expect_association(
+        update_request(&retrying, &id)
+            .role_arn(OTHER_ROLE)
+            .send()
+            .await,
+        "retries get through",
+    );
     assert_eq!(updated.role_arn(), Some(OTHER_ROLE));
-    let statuses: Vec<u64> = requests_log(&emulator)
-        .await
+    let log = requests_log(&emulator).await;
+    let updates = log
         .iter()
-        .filter(|r| r["operation"] == "UpdatePodIdentityAssociation")
-        .map(|r| r["status"].as_u64().expect("status"))
-        .collect();
-    assert_eq!(statuses, [500, 500, 500, 200]);
+        .filter(|r| r["operation"] == "UpdatePodIdentityAssociation");
+    assert_eq!(statuses(updates), [500, 500, 500, 200]);
 }
 
 /// Describe through a retrying client (the server_error fault has a count left over for it).
@@ -2056,18 +1694,11 @@ async fn describe_with_retries(emulator: &EmulatorHandle, id: &str) -> PodIdenti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_after_commit_fault() {
     let (emulator, eks) = setup().await;
-    add_fault(
-        &emulator,
-        json!({"kind": "drop_after_commit", "operation": "CreatePodIdentityAssociation"}),
-    )
-    .await;
+    let drop_create =
+        || json!({"kind": "drop_after_commit", "operation": "CreatePodIdentityAssociation"});
+    add_fault(&emulator, drop_create()).await;
 
-    let err = eks
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("sa")
-        .role_arn(ROLE)
+    let err = create_request(&eks, "ns", "sa")
         .send()
         .await
         .expect_err("the connection is dropped");
@@ -2086,23 +1717,12 @@ async fn drop_after_commit_fault() {
     assert_eq!(committed[0]["serviceAccount"], "sa");
 
     // With retries the SDK resends the same client request token and gets the committed association.
-    add_fault(
-        &emulator,
-        json!({"kind": "drop_after_commit", "operation": "CreatePodIdentityAssociation"}),
-    )
-    .await;
+    add_fault(&emulator, drop_create()).await;
     let retrying = retrying_client(emulator.url()).await;
-    let created = retrying
-        .create_pod_identity_association()
-        .cluster_name("c1")
-        .namespace("ns")
-        .service_account("retried")
-        .role_arn(ROLE)
-        .send()
-        .await
-        .expect("retry after a dropped response")
-        .association
-        .expect("association");
+    let created = expect_association(
+        create_request(&retrying, "ns", "retried").send().await,
+        "retry after a dropped response",
+    );
     let retried: Vec<Value> = admin_associations(&emulator, "c1")
         .await
         .into_iter()
@@ -2136,20 +1756,11 @@ async fn role_not_found_fault() {
     // Other roles are not affected (and do not consume the fault).
     create(&eks, "ns", "unaffected").await;
 
-    let attempt = || {
-        eks.create_pod_identity_association()
-            .cluster_name("c1")
-            .namespace("ns")
-            .service_account("new-role")
-            .role_arn(OTHER_ROLE)
-    };
+    let attempt = || create_request(&eks, "ns", "new-role").role_arn(OTHER_ROLE);
     for n in 1..=2 {
-        let err = service_error(attempt().send().await, "role not propagated yet");
-        assert!(err.is_invalid_parameter_exception(), "attempt {n}: {err:?}");
-        assert_eq!(
-            err.message(),
-            Some("Role provided in the request does not exist")
-        );
+        let what = format!("attempt {n}: role not propagated yet");
+        let err = expect_error(attempt().send().await, &what, INVALID_PARAMETER);
+        assert_eq!(err.message(), Some(ROLE_NOT_FOUND), "{what}");
     }
     assert_eq!(
         admin_associations(&emulator, "c1").await.len(),
@@ -2159,23 +1770,15 @@ async fn role_not_found_fault() {
     attempt().send().await.expect("the role exists now");
 
     // Update that sets the role is affected too.
-    let id = create(&eks, "ns", "switch")
-        .await
-        .association_id()
-        .expect("id")
-        .to_owned();
+    let id = new_association_id(&eks, "ns", "switch").await;
     add_fault(&emulator, json!({"kind": "role_not_found"})).await;
-    let update = || {
-        eks.update_pod_identity_association()
-            .cluster_name("c1")
-            .association_id(&id)
-            .role_arn(OTHER_ROLE)
-    };
-    let err = service_error(update().send().await, "update to a new role");
-    assert_eq!(
-        err.message(),
-        Some("Role provided in the request does not exist")
+    let update = || update_request(&eks, &id).role_arn(OTHER_ROLE);
+    let err = expect_error(
+        update().send().await,
+        "update to a new role",
+        INVALID_PARAMETER,
     );
+    assert_eq!(err.message(), Some(ROLE_NOT_FOUND));
     assert_eq!(describe(&eks, &id).await.role_arn(), Some(ROLE));
     update().send().await.expect("second update succeeds");
     assert_eq!(describe(&eks, &id).await.role_arn(), Some(OTHER_ROLE));
@@ -2187,11 +1790,7 @@ async fn latency_fault() {
     let delay = Duration::from_millis(600);
     let timed = || async {
         let start = Instant::now();
-        eks.describe_cluster()
-            .name("c1")
-            .send()
-            .await
-            .expect("describe cluster");
+        describe_cluster(&eks, "c1").await;
         start.elapsed()
     };
 
@@ -2210,8 +1809,7 @@ async fn latency_fault() {
         let slowed = timed().await;
         assert!(slowed >= delay, "every request delayed: {slowed:?}");
     }
-    let (status, _) = admin(&emulator, "DELETE", "/_emulator/faults", None).await;
-    assert_eq!(status, 204);
+    admin_expect(&emulator, "DELETE", "/_emulator/faults", None, 204).await;
     let normal = timed().await;
     assert!(normal < delay, "cleared: {normal:?}");
 }
@@ -2249,28 +1847,21 @@ async fn binary_prints_its_url_and_stops_on_sigterm() {
     let url = line.trim_end().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
 
-    let (status, cluster) = {
-        let response =
-            raw_request(&url, "POST", "/_emulator/clusters", &[], r#"{"name":"c"}"#).await;
-        (response.status, response.json())
-    };
-    assert_eq!(status, 200);
+    let response = raw_request(&url, "POST", "/_emulator/clusters", &[], r#"{"name":"c"}"#).await;
+    assert_eq!(response.status, 200);
     assert_eq!(
-        cluster["arn"],
+        response.json()["arn"],
         "arn:aws:eks:us-west-2:111122223333:cluster/c"
     );
     let eks = client_with(&url, "us-west-2", RetryConfig::disabled()).await;
-    let err = service_error(
-        eks.create_pod_identity_association()
+    expect_error(
+        create_request(&eks, "ns", "sa")
             .cluster_name("c")
-            .namespace("ns")
-            .service_account("sa")
-            .role_arn(ROLE)
             .send()
             .await,
         "role of another account",
+        INVALID_PARAMETER,
     );
-    assert!(err.is_invalid_parameter_exception(), "{err:?}");
 
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

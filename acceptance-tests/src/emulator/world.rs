@@ -150,6 +150,19 @@ struct IdempotencyKey {
     token: String,
 }
 
+impl IdempotencyKey {
+    /// Takes the client request token out of a request (so that it is no part of the request's
+    /// fingerprint); the key it is kept under, if it was given and not empty.
+    fn take(operation: &'static str, cluster: &str, token: &mut Option<String>) -> Option<Self> {
+        let token = token.take().filter(|t| !t.is_empty())?;
+        Some(IdempotencyKey {
+            operation,
+            cluster: cluster.to_owned(),
+            token,
+        })
+    }
+}
+
 /// The request a token was first used with (token itself removed).
 #[derive(Debug, Clone, PartialEq)]
 enum Fingerprint {
@@ -303,17 +316,13 @@ impl World {
         faults: &mut FaultQueue,
     ) -> Result<Association, ApiError> {
         self.cluster(cluster_name)?;
-        let token = request
-            .client_request_token
-            .take()
-            .filter(|t| !t.is_empty());
+        let key = IdempotencyKey::take(
+            "CreatePodIdentityAssociation",
+            cluster_name,
+            &mut request.client_request_token,
+        );
         let new = self.validate_create(request.clone())?;
 
-        let key = token.map(|token| IdempotencyKey {
-            operation: "CreatePodIdentityAssociation",
-            cluster: cluster_name.to_owned(),
-            token,
-        });
         let fingerprint = Fingerprint::Create(request);
         if let Some(replay) = self.replay(key.as_ref(), &fingerprint)? {
             return Ok(replay);
@@ -324,15 +333,7 @@ impl World {
             return Err(role_not_found());
         }
         let association = self.insert_association(cluster_name, new)?;
-        if let Some(key) = key {
-            self.idempotency.insert(
-                key,
-                IdempotencyRecord {
-                    fingerprint,
-                    association: association.clone(),
-                },
-            );
-        }
+        self.remember(key, fingerprint, &association);
         Ok(association)
     }
 
@@ -411,15 +412,11 @@ impl World {
             Some(target) => (Some(target.to_owned()), Some(Uuid::new_v4().to_string())),
         };
 
-        let token = request
-            .client_request_token
-            .take()
-            .filter(|t| !t.is_empty());
-        let key = token.map(|token| IdempotencyKey {
-            operation: "UpdatePodIdentityAssociation",
-            cluster: cluster_name.to_owned(),
-            token,
-        });
+        let key = IdempotencyKey::take(
+            "UpdatePodIdentityAssociation",
+            cluster_name,
+            &mut request.client_request_token,
+        );
         let fingerprint = Fingerprint::Update {
             association_id: association_id.to_owned(),
             request: request.clone(),
@@ -443,15 +440,7 @@ impl World {
         association.external_id = external_id;
         association.modified_at = now();
         let association = association.clone();
-        if let Some(key) = key {
-            self.idempotency.insert(
-                key,
-                IdempotencyRecord {
-                    fingerprint,
-                    association: association.clone(),
-                },
-            );
-        }
+        self.remember(key, fingerprint, &association);
         Ok(association)
     }
 
@@ -729,6 +718,22 @@ impl World {
             .get(&snapshot.cluster_name)
             .and_then(|c| find_association(c, &snapshot.association_id).ok());
         Ok(Some(current.unwrap_or(snapshot).clone()))
+    }
+
+    /// Records what the request under `key` produced, for its replays.
+    fn remember(
+        &mut self,
+        key: Option<IdempotencyKey>,
+        fingerprint: Fingerprint,
+        association: &Association,
+    ) {
+        if let Some(key) = key {
+            let record = IdempotencyRecord {
+                fingerprint,
+                association: association.clone(),
+            };
+            self.idempotency.insert(key, record);
+        }
     }
 
     fn issue_cursor(&mut self, cursor: Cursor) -> String {
