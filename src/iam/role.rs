@@ -97,7 +97,7 @@ pub fn role_schema() -> Schema {
                 ("id", computed(string(), "The role name.")),
                 ("arn", computed(string(), "ARN of the role.")),
                 ("name", optional_computed(string(), "Name of the role (1–64 of letters, digits and `_+=,.@-`). Generated when neither `name` nor `name_prefix` is set. Changing it replaces the role.")),
-                ("name_prefix", optional(string(), "Prefix (1–38 characters) of a generated unique name. Conflicts with `name`. Changing it replaces the role.")),
+                ("name_prefix", optional_computed(string(), "Prefix (1–38 characters) of a generated unique name. Conflicts with `name`. Changing it replaces the role. Set from the name when a role with a generated name is imported.")),
                 ("path", optional_computed(string(), "IAM path of the role. Default `/`. Changing it replaces the role.")),
                 ("description", optional(string(), "Description of the role (at most 1000 characters).")),
                 ("max_session_duration", optional_computed(number(), "Maximum session duration in seconds, 3600–43200. Default 3600.")),
@@ -398,24 +398,34 @@ fn plan(
                     planned.trust_policy = prior.trust_policy.clone();
                 }
             }
-            // An equivalent inline document is no change: keep the text in state.
-            if let (Value::Value(old), Value::Value(new)) =
-                (&prior.inline_policies, &mut planned.inline_policies)
-            {
-                for (name, doc) in new.iter_mut() {
-                    if let (Some(Value::Value(old_doc)), Value::Value(new_doc)) =
-                        (old.get(name), &*doc)
-                    {
-                        if policy_json::equivalent(old_doc, new_doc) {
-                            *doc = Value::Value(old_doc.clone());
-                        }
-                    }
-                }
+            // Equivalent inline documents are no change: keep the prior text. Terraform accepts
+            // a planned value of a non-computed attribute only when it is the configured or the
+            // prior value, so this is decided for the whole map, not document by document.
+            if inline_policies_equivalent(&prior.inline_policies, &planned.inline_policies) {
+                planned.inline_policies = prior.inline_policies.clone();
             }
         }
     }
     planned.id = planned.name.clone();
     (planned, replace)
+}
+
+/// Both maps are set and known, have the same policy names, and equivalent documents under each
+/// name. (Null and an empty map are not equivalent here: Terraform must see the configured one.)
+fn inline_policies_equivalent(a: &Value<TagMap>, b: &Value<TagMap>) -> bool {
+    if !(matches!(a, Value::Value(_)) && matches!(b, Value::Value(_))) {
+        return false;
+    }
+    match (tags::known(a), tags::known(b)) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.iter().all(|(name, doc)| {
+                    b.get(name)
+                        .is_some_and(|other| policy_json::equivalent(doc, other))
+                })
+        }
+        _ => false,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -719,18 +729,9 @@ async fn converge(
     let mut attached = known_set(&current.policy_arns).unwrap_or_default();
     let wanted = known_set(&target.policy_arns).unwrap_or_default();
     for arn in attached.difference(&wanted).cloned().collect::<Vec<_>>() {
-        if let Err(e) = iam
-            .detach_role_policy()
-            .role_name(&name)
-            .policy_arn(&arn)
-            .send()
+        detach_policy(iam, &name, &arn)
             .await
-        {
-            let err = from_sdk("DetachRolePolicy", e);
-            if !err.is_not_found() {
-                return Err(fail(&format!("Detaching {arn}"), err));
-            }
-        }
+            .map_err(|e| fail(&format!("Detaching {arn}"), e))?;
         attached.remove(&arn);
         current.policy_arns = set_or_null(&attached, &target.policy_arns);
     }
@@ -754,23 +755,19 @@ async fn converge(
         .cloned()
         .collect::<Vec<_>>()
     {
-        if let Err(e) = iam
-            .delete_role_policy()
-            .role_name(&name)
-            .policy_name(&policy)
-            .send()
+        delete_inline_policy(iam, &name, &policy)
             .await
-        {
-            let err = from_sdk("DeleteRolePolicy", e);
-            if !err.is_not_found() {
-                return Err(fail(&format!("Deleting inline policy {policy}"), err));
-            }
-        }
+            .map_err(|e| fail(&format!("Deleting inline policy {policy}"), e))?;
         inline.remove(&policy);
         current.inline_policies = map_or_null(&inline, &target.inline_policies);
     }
     for (policy, document) in &wanted {
-        if inline.get(policy) == Some(document) {
+        if inline
+            .get(policy)
+            .is_some_and(|current| policy_json::equivalent(current, document))
+        {
+            // Same meaning, maybe another text: nothing to send, record the planned text.
+            inline.insert(policy.clone(), document.clone());
             continue;
         }
         iam.put_role_policy()
@@ -941,38 +938,18 @@ async fn list_clusters(ctx: &AwsContext) -> Result<Vec<String>, AwsError> {
 /// (retried while IAM still reports a conflict). A role already gone is deleted.
 async fn delete_role(ctx: &AwsContext, name: &str) -> Result<(), AwsError> {
     let iam = &ctx.iam;
-    let ignore_gone = |r: Result<(), AwsError>| match r {
-        Err(err) if err.is_not_found() => Ok(()),
-        other => other,
-    };
     let remote = match find_role(ctx, name).await? {
         Some(remote) => remote,
         None => return Ok(()),
     };
     for arn in &remote.attached {
-        ignore_gone(
-            iam.detach_role_policy()
-                .role_name(name)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| from_sdk("DetachRolePolicy", e)),
-        )?;
+        detach_policy(iam, name, arn).await?;
     }
     for policy in remote.inline.keys() {
-        ignore_gone(
-            iam.delete_role_policy()
-                .role_name(name)
-                .policy_name(policy)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| from_sdk("DeleteRolePolicy", e)),
-        )?;
+        delete_inline_policy(iam, name, policy).await?;
     }
     for profile in instance_profiles(ctx, name).await? {
-        ignore_gone(
+        gone_is_ok(
             iam.remove_role_from_instance_profile()
                 .role_name(name)
                 .instance_profile_name(&profile)
@@ -997,7 +974,42 @@ async fn delete_role(ctx: &AwsContext, name: &str) -> Result<(), AwsError> {
         },
     )
     .await;
-    ignore_gone(result)
+    gone_is_ok(result)
+}
+
+/// `Ok` when the call succeeded or what it would remove was already gone.
+fn gone_is_ok<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if err.is_not_found() => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+async fn detach_policy(iam: &aws_sdk_iam::Client, role: &str, arn: &str) -> Result<(), AwsError> {
+    gone_is_ok(
+        iam.detach_role_policy()
+            .role_name(role)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| from_sdk("DetachRolePolicy", e)),
+    )
+}
+
+async fn delete_inline_policy(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    policy: &str,
+) -> Result<(), AwsError> {
+    gone_is_ok(
+        iam.delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| from_sdk("DeleteRolePolicy", e)),
+    )
 }
 
 async fn instance_profiles(ctx: &AwsContext, name: &str) -> Result<Vec<String>, AwsError> {
