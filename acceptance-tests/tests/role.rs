@@ -205,9 +205,10 @@ fn role_with_name_prefix_and_generated_name() {
         Some(&vec!["delete".to_string(), "create".to_string()])
     );
 
-    // Neither name nor prefix: a generated terraform- name.
+    // Neither name nor prefix: a generated terraform- name. (An empty description, which IAM
+    // reports as none, is no diff either.)
     let other = Terraform::new(&_stack);
-    other.write_config(&role_config(""));
+    other.write_config(&role_config("  description = \"\""));
     other.apply();
     other.assert_plan_empty();
     let generated = other.resource(ADDRESS)["name"]
@@ -446,11 +447,11 @@ fn role_policies_change_in_place_and_equivalent_json_is_no_diff() {
     ));
     tf.assert_plan_empty();
 
-    // Add an attachment and an inline policy: in place.
+    // Add an attachment and an inline policy, next to the reformatted one: in place.
     let write_policy = READ_POLICY.replace("dynamodb:Query", "dynamodb:PutItem");
     tf.write_config(&with(
         &format!("[\"{DYNAMODB_READ}\", \"{S3_READ}\"]"),
-        &format!("{{ read = {READ_POLICY:?}, write = {write_policy:?} }}"),
+        &format!("{{ read = {reordered}, write = {write_policy:?} }}"),
     ));
     assert_eq!(
         tf.planned_actions().get(ADDRESS),
@@ -633,6 +634,43 @@ fn role_import_of_a_foreign_trust_policy_shows_an_update() {
         iam.trust_policy("shop-irsa")["Statement"][0]["Principal"],
         json!({"Service": "pods.eks.amazonaws.com"})
     );
+}
+
+#[test]
+fn role_created_before_a_failed_step_stays_in_state() {
+    let (_stack, tf, iam) = setup();
+    let missing = format!("arn:aws:iam::{ACCOUNT_ID}:policy/does-not-exist");
+    tf.write_config(&role_config(&format!(
+        "  name = \"shop-half-made\"\n  policy_arns = [\"{missing}\"]"
+    )));
+    let out = tf.apply_fails();
+    assert!(
+        out.contains("Attaching") && out.contains("shop-half-made"),
+        "says what failed on which role: {out}"
+    );
+    // The role exists, and so does its state: the next apply replaces it instead of failing
+    // on a name already taken.
+    assert!(iam.exists("shop-half-made"));
+    assert_eq!(tf.resource(ADDRESS)["name"], json!("shop-half-made"));
+
+    tf.write_config(&role_config("  name = \"shop-half-made\""));
+    tf.apply();
+    tf.assert_plan_empty();
+    assert!(iam.exists("shop-half-made"));
+}
+
+#[test]
+fn role_import_of_a_name_that_looks_generated_is_no_replace() {
+    let (_stack, tf, iam) = setup();
+    // Prefix, 18 digits, 8 hex digits: the shape of a generated name.
+    let name = "legacy-2026112210101234000000abcd";
+    iam.create_role(
+        name,
+        &json!({"Version": "2012-10-17", "Statement": [statement(None)]}),
+    );
+    tf.write_config(&role_config(&format!("  name = \"{name}\"")));
+    tf.import(ADDRESS, name);
+    tf.assert_plan_empty();
 }
 
 /// (argument lines, error summary, words of the detail)

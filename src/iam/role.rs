@@ -1123,7 +1123,11 @@ pub fn state_from_remote(
         name: Value::Value(role.role_name().to_string()),
         name_prefix: prior.name_prefix.clone(),
         path: Value::Value(role.path().to_string()),
-        description: text(role.description()),
+        // IAM does not tell an empty description from none: keep a configured "".
+        description: match (text(role.description()), &prior.description) {
+            (Value::Null, Value::Value(old)) if old.is_empty() => prior.description.clone(),
+            (found, _) => found,
+        },
         max_session_duration: Value::Value(
             role.max_session_duration()
                 .map(i64::from)
@@ -1371,6 +1375,31 @@ mod tests {
     }
 
     #[test]
+    fn a_partly_equivalent_inline_map_is_planned_as_configured() {
+        let (mut prior, _) = plan(None, config(), &config(), &BTreeMap::new());
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#;
+        let reformatted = r#"{"Statement":{"Resource":"*","Action":"s3:GetObject","Effect":"Allow"},"Version":"2012-10-17"}"#;
+        prior.inline_policies = Value::Value([("read".to_string(), s(doc))].into());
+        let mut proposed = prior.clone();
+        proposed.inline_policies = Value::Value(
+            [
+                ("read".to_string(), s(reformatted)),
+                ("write".to_string(), s(doc)),
+            ]
+            .into(),
+        );
+        // Neither the prior nor the configured map would be a mix of both.
+        let (planned, _) = plan(Some(&prior), proposed.clone(), &proposed, &BTreeMap::new());
+        assert_eq!(planned.inline_policies, proposed.inline_policies);
+
+        // An empty map is not the null it replaces.
+        prior.inline_policies = Value::Null;
+        proposed.inline_policies = Value::Value(TagMap::new());
+        let (planned, _) = plan(Some(&prior), proposed.clone(), &proposed, &BTreeMap::new());
+        assert_eq!(planned.inline_policies, Value::Value(TagMap::new()));
+    }
+
+    #[test]
     fn generated_names_are_unique_and_fit() {
         let a = role_name_for(&RoleState {
             name_prefix: s(&"p".repeat(38)),
@@ -1434,5 +1463,17 @@ mod tests {
             state.policy_arns.is_null() && state.inline_policies.is_null() && state.tags.is_null()
         );
         assert_eq!(state.create_date, s("1970-01-01T00:00:00Z"));
+        assert!(state.description.is_null());
+
+        let empty_description = RoleState {
+            description: s(""),
+            ..state.clone()
+        };
+        let again = state_from_remote(&remote, &empty_description, &BTreeMap::new());
+        assert_eq!(
+            again.description,
+            s(""),
+            "a configured empty description stays"
+        );
     }
 }

@@ -243,6 +243,7 @@ pub fn check_trusts_pod_identity(document: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| s.to_string()).collect()
@@ -346,6 +347,127 @@ mod tests {
         let other_principal = doc.replace("pods.eks.amazonaws.com", "ec2.amazonaws.com");
         assert_eq!(parse(&other_principal), None);
         assert_eq!(parse(r#"{"Version":"2012-10-17","Statement":[]}"#), None);
+    }
+
+    /// A tiny deterministic random source for the rewrites below.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+
+        fn coin(&mut self) -> bool {
+            self.next().is_multiple_of(2)
+        }
+
+        fn shuffle(&mut self, items: &mut [Value]) {
+            for i in (1..items.len()).rev() {
+                let j = self.next() as usize % (i + 1);
+                items.swap(i, j);
+            }
+        }
+    }
+
+    /// A one-element list becomes its string and a string a one-element list, at random; lists
+    /// are shuffled.
+    fn reshape(value: &mut Value, rng: &mut Lcg) {
+        match value {
+            Value::Array(items) if items.len() == 1 && rng.coin() => *value = items[0].clone(),
+            Value::Array(items) => rng.shuffle(items),
+            Value::String(_) if rng.coin() => *value = Value::Array(vec![value.clone()]),
+            _ => {}
+        }
+    }
+
+    /// The same policy written another way: statements, actions and condition values in another
+    /// order, strings and one-element lists swapped, `Effect` in another case, other whitespace.
+    fn equivalent_rewrite(doc: &str, rng: &mut Lcg) -> String {
+        let mut value: Value = serde_json::from_str(doc).unwrap();
+        if let Some(statements) = value["Statement"].as_array_mut() {
+            rng.shuffle(statements);
+            for stmt in statements.iter_mut() {
+                if rng.coin() {
+                    stmt["Effect"] = json!("allow");
+                }
+                reshape(&mut stmt["Action"], rng);
+                reshape(&mut stmt["Principal"]["Service"], rng);
+                if let Some(like) = stmt
+                    .get_mut("Condition")
+                    .and_then(|c| c.get_mut("StringLike"))
+                    .and_then(Value::as_object_mut)
+                {
+                    for v in like.values_mut() {
+                        reshape(v, rng);
+                    }
+                }
+            }
+            if statements.len() == 1 && rng.coin() {
+                value["Statement"] = statements[0].clone();
+            }
+        }
+        if rng.coin() {
+            serde_json::to_string_pretty(&value).unwrap()
+        } else {
+            value.to_string()
+        }
+    }
+
+    /// The same policy with one real change.
+    fn real_change(doc: &str, rng: &mut Lcg) -> String {
+        let mut value: Value = serde_json::from_str(doc).unwrap();
+        if value["Statement"].is_object() {
+            value["Statement"] = Value::Array(vec![value["Statement"].clone()]);
+        }
+        let statements = value["Statement"].as_array_mut().unwrap();
+        let n = statements.len();
+        let stmt = &mut statements[rng.next() as usize % n];
+        match rng.next() % 6 {
+            0 => stmt["Action"] = json!(["sts:AssumeRole"]),
+            1 => stmt["Effect"] = json!("Deny"),
+            2 => stmt["Principal"]["Service"] = json!("ec2.amazonaws.com"),
+            3 => stmt["Condition"]["StringLike"][CLUSTER_TAG] = json!(["shop-red"]),
+            4 => stmt["Condition"]["StringLike"][NAMESPACE_TAG] = json!("other"),
+            _ => stmt["Condition"]["StringEquals"] = json!({"aws:RequestTag/team": "platform"}),
+        }
+        value.to_string()
+    }
+
+    #[test]
+    fn equivalence_holds_under_rewrites_and_fails_on_real_changes() {
+        let cases = [
+            (set(&[]), set(&[])),
+            (set(&["shop-blue", "shop-green", "shop-*"]), set(&[])),
+            (set(&[]), set(&["carts/carts", "app/*", "orders/orders"])),
+            (set(&["shop-?"]), set(&["carts/carts", "app/app-sa"])),
+        ];
+        let mut rng = Lcg(7);
+        for (clusters, accounts) in &cases {
+            let doc = generate(clusters, accounts);
+            for _ in 0..200 {
+                let rewritten = equivalent_rewrite(&doc, &mut rng);
+                assert!(
+                    policy_json::equivalent(&doc, &rewritten),
+                    "{doc}\n{rewritten}"
+                );
+                assert_eq!(
+                    parse(&rewritten),
+                    Some((clusters.clone(), accounts.clone())),
+                    "{rewritten}"
+                );
+                let changed = real_change(&rewritten, &mut rng);
+                assert!(!policy_json::equivalent(&doc, &changed), "{doc}\n{changed}");
+                assert_ne!(
+                    parse(&changed),
+                    Some((clusters.clone(), accounts.clone())),
+                    "{changed}"
+                );
+            }
+        }
     }
 
     #[test]
