@@ -18,6 +18,19 @@ pub fn equivalent(a: &str, b: &str) -> bool {
     }
 }
 
+/// `new`, unless `prior` is an equivalent document: then `prior`, so that a document rewritten
+/// without changing its meaning (in the configuration or by AWS) is no change.
+pub fn keep_equivalent(
+    prior: &tf_provider::value::Value<String>,
+    new: tf_provider::value::Value<String>,
+) -> tf_provider::value::Value<String> {
+    use tf_provider::value::Value;
+    match (prior, &new) {
+        (Value::Value(old), Value::Value(text)) if equivalent(old, text) => prior.clone(),
+        _ => new,
+    }
+}
+
 /// IAM returns policy documents URL-encoded (RFC 3986). A document that does not start with a
 /// JSON brace after trimming is decoded; a JSON document is returned as it is.
 pub fn decode(document: &str) -> String {
@@ -242,6 +255,20 @@ mod tests {
         let a = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":true},"StringLike":{"k":["b","a"]}}}]}"#;
         let b = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["S3:*"],"Resource":["*"],"Condition":{"StringLike":{"k":["a","b"]},"Bool":{"aws:SecureTransport":"true"}}}]}"#;
         assert!(equivalent(a, b));
+    }
+
+    #[test]
+    fn equivalent_text_is_kept_and_changes_are_not() {
+        use tf_provider::value::Value;
+        let prior = Value::Value(BASE.to_string());
+        let reformatted =
+            Value::Value(serde_json::to_string_pretty(&canonical(BASE).unwrap()).unwrap());
+        assert_eq!(keep_equivalent(&prior, reformatted), prior);
+        let changed = Value::Value(BASE.replace("Allow", "Deny"));
+        assert_eq!(keep_equivalent(&prior, changed.clone()), changed);
+        assert_eq!(keep_equivalent(&prior, Value::Null), Value::Null);
+        assert_eq!(keep_equivalent(&Value::Null, changed.clone()), changed);
+        assert!(keep_equivalent(&prior, Value::Unknown).is_unknown());
     }
 
     #[test]

@@ -215,11 +215,7 @@ fn plan(
             planned.association_id = prior.association_id.clone();
             planned.owner_arn = prior.owner_arn.clone();
             // An equivalent policy document is no change: keep the text in state.
-            if let (Value::Value(old), Value::Value(new)) = (&prior.policy, &planned.policy) {
-                if policy_json::equivalent(old, new) {
-                    planned.policy = prior.policy.clone();
-                }
-            }
+            planned.policy = policy_json::keep_equivalent(&prior.policy, planned.policy);
             // The external ID only changes with the target role.
             planned.external_id = if planned.target_role_arn == prior.target_role_arn {
                 prior.external_id.clone()
@@ -713,10 +709,7 @@ pub fn state_from_api(
         Some(s) if !s.is_empty() => Value::Value(s.to_string()),
         _ => Value::Null,
     };
-    let policy = match (found.policy(), &prior.policy) {
-        (Some(api), Value::Value(old)) if policy_json::equivalent(api, old) => prior.policy.clone(),
-        (api, _) => text(api),
-    };
+    let policy = policy_json::keep_equivalent(&prior.policy, text(found.policy()));
     let api_tags: BTreeMap<String, String> = found
         .tags()
         .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

@@ -391,13 +391,8 @@ fn plan(
             planned.arn = prior.arn.clone();
             planned.unique_id = prior.unique_id.clone();
             planned.create_date = prior.create_date.clone();
-            if let (Value::Value(old), Value::Value(new)) =
-                (&prior.trust_policy, &planned.trust_policy)
-            {
-                if policy_json::equivalent(old, new) {
-                    planned.trust_policy = prior.trust_policy.clone();
-                }
-            }
+            planned.trust_policy =
+                policy_json::keep_equivalent(&prior.trust_policy, planned.trust_policy);
             // Equivalent inline documents are no change: keep the prior text. Terraform accepts
             // a planned value of a non-computed attribute only when it is the configured or the
             // prior value, so this is decided for the whole map, not document by document.
@@ -1081,10 +1076,8 @@ pub fn state_from_remote(
         _ => Value::Null,
     };
     let trust = policy_json::decode(role.assume_role_policy_document().unwrap_or_default());
-    let trust_policy = match &prior.trust_policy {
-        Value::Value(old) if policy_json::equivalent(old, &trust) => prior.trust_policy.clone(),
-        _ => Value::Value(trust.clone()),
-    };
+    let trust_policy =
+        policy_json::keep_equivalent(&prior.trust_policy, Value::Value(trust.clone()));
     let (allowed_clusters, allowed_service_accounts) = if prior.allowed_clusters.is_null()
         && prior.allowed_service_accounts.is_null()
         && prior.arn.is_null()
