@@ -97,23 +97,26 @@ impl<R> Managed<R> {
 }
 
 impl<R: ManagedResource> Managed<R> {
-    /// Everything checkable at plan time; reports and gives `None` when anything is wrong.
-    fn check_plan(
+    /// The plan for a create (`prior` is `None`) or an update: everything checkable at plan
+    /// time first (values unknown at validate may be known now), then [`ManagedResource::plan`].
+    /// Reports and gives `None` when anything is wrong.
+    fn planned(
         &self,
         diags: &mut Diagnostics,
+        prior: Option<&R::State>,
+        proposed: R::State,
         config: &R::State,
-    ) -> Option<BTreeMap<String, String>> {
+    ) -> Option<(R::State, Vec<AttributePath>)> {
         let defaults = self.configured.default_tags();
         let mut problems = R::validate(config, &defaults);
         if let Ok(ctx) = self.configured.get() {
             problems.0.extend(R::validate_with_context(config, &ctx).0);
         }
-        if problems.is_empty() {
-            Some(defaults)
-        } else {
+        if !problems.is_empty() {
             report_all(diags, &problems.0);
-            None
+            return None;
         }
+        reported(diags, R::plan(prior, proposed, config, &defaults))
     }
 }
 
@@ -134,6 +137,11 @@ fn recorded<T>(
         }
     }
     value
+}
+
+/// The value, or `None` with the error reported.
+fn reported<T>(diags: &mut Diagnostics, result: Result<T, Error>) -> Option<T> {
+    result.map_err(|err| report(diags, &err)).ok()
 }
 
 /// The short type name of a resource, for logs.
@@ -190,14 +198,8 @@ impl<R: ManagedResource> Resource for Managed<R> {
         config_state: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let defaults = self.check_plan(diags, &config_state)?;
-        match R::plan(None, proposed_state, &config_state, &defaults) {
-            Ok((planned, _)) => Some((planned, Value::Null)),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+        self.planned(diags, None, proposed_state, &config_state)
+            .map(|(planned, _)| (planned, Value::Null))
     }
 
     async fn plan_update<'a>(
@@ -209,14 +211,8 @@ impl<R: ManagedResource> Resource for Managed<R> {
         prior_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        let defaults = self.check_plan(diags, &config_state)?;
-        match R::plan(Some(&prior_state), proposed_state, &config_state, &defaults) {
-            Ok((planned, replace)) => Some((planned, prior_private_state, replace)),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+        self.planned(diags, Some(&prior_state), proposed_state, &config_state)
+            .map(|(planned, replace)| (planned, prior_private_state, replace))
     }
 
     async fn plan_destroy<'a>(
@@ -227,18 +223,11 @@ impl<R: ManagedResource> Resource for Managed<R> {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::PrivateState<'a>> {
         let ctx = self.configured.get_or_report(diags)?;
-        match R::plan_destroy(&ctx, &prior_state).await {
-            Ok(warnings) => {
-                for w in warnings {
-                    warn(diags, w.summary, w.detail, None);
-                }
-                Some(prior_private_state)
-            }
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
+        let warnings = reported(diags, R::plan_destroy(&ctx, &prior_state).await)?;
+        for w in warnings {
+            warn(diags, w.summary, w.detail, None);
         }
+        Some(prior_private_state)
     }
 
     async fn create<'a>(
@@ -294,13 +283,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let ctx = self.configured.get_or_report(diags)?;
-        match R::import(&ctx, &id).await {
-            Ok(state) => Some((state, Value::Null)),
-            Err(err) => {
-                report(diags, &err);
-                None
-            }
-        }
+        reported(diags, R::import(&ctx, &id).await).map(|state| (state, Value::Null))
     }
 }
 
@@ -359,9 +342,6 @@ impl<L: Lookup> DataSource for LookupDataSource<L> {
             return None;
         }
         let ctx = self.configured.get_or_report(diags)?;
-        L::read(&ctx, config)
-            .await
-            .map_err(|err| report(diags, &err))
-            .ok()
+        reported(diags, L::read(&ctx, config).await)
     }
 }
