@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 
-use crate::harness::{workspace_root, Stack, Terraform};
+use crate::harness::{workspace_root, Sdk, Stack, Terraform};
 
 /// The shared role of the examples (the common state's default).
 pub const ROLE_NAME: &str = "shop-dynamodb-read";
@@ -50,6 +50,7 @@ pub struct Story<'a> {
     pub common: Terraform,
     pub blue: Terraform,
     pub green: Terraform,
+    iam: Sdk<aws_sdk_iam::Client>,
 }
 
 impl<'a> Story<'a> {
@@ -64,6 +65,7 @@ impl<'a> Story<'a> {
             common: state("common"),
             blue: state("blue"),
             green: state("green"),
+            iam: stack.iam(),
         }
     }
 
@@ -84,21 +86,13 @@ impl<'a> Story<'a> {
 
     /// The role's trust policy exactly as IAM returns it (GetRole's AssumeRolePolicyDocument).
     pub fn trust_policy_in_iam(&self) -> Result<String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async {
-            let iam = crate::harness::iam_client(self.stack).await;
-            let out = iam
-                .get_role()
-                .role_name(ROLE_NAME)
-                .send()
-                .await
-                .map_err(|e| anyhow!("GetRole {ROLE_NAME}: {e:?}"))?;
-            out.role
-                .map(|r| r.assume_role_policy_document.unwrap_or_default())
-                .ok_or_else(|| anyhow!("GetRole returned no role"))
-        })
+        let out = self
+            .iam
+            .try_run(self.iam.client.get_role().role_name(ROLE_NAME).send())
+            .map_err(|e| anyhow!("GetRole {ROLE_NAME}: {e:?}"))?;
+        out.role
+            .map(|r| r.assume_role_policy_document.unwrap_or_default())
+            .ok_or_else(|| anyhow!("GetRole returned no role"))
     }
 
     /// `(namespace/service_account, role_arn)` of every association of a cluster, from EKS.

@@ -786,18 +786,12 @@ fn associations_data_source_on_a_missing_cluster_fails() {
 
 /// Delete one association through the EKS API, as another tool would.
 fn delete_association(stack: &Stack, id: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let client = acceptance::harness::eks_client(stack).await;
-        client
+    let eks = stack.eks_api();
+    eks.run(
+        eks.client
             .delete_pod_identity_association()
             .cluster_name(CLUSTER)
             .association_id(id)
-            .send()
-            .await
-            .expect("delete association out of band");
-    });
+            .send(),
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use acceptance::harness::{iam_client, Stack, Terraform, ACCOUNT_ID};
+use acceptance::harness::{Sdk, Stack, Terraform, ACCOUNT_ID};
 use serde_json::{json, Value};
 
 const ADDRESS: &str = "aws_eks_pod_identity_role.shared";
@@ -11,26 +11,21 @@ const DYNAMODB_READ: &str = "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAcces
 const S3_READ: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const BOUNDARY: &str = "arn:aws:iam::aws:policy/PowerUserAccess";
 
-/// Runs IAM SDK calls against the stack's moto, as another tool would.
+/// IAM as another tool sees it, with the checks these tests make.
 struct Iam {
-    runtime: tokio::runtime::Runtime,
+    sdk: Sdk<aws_sdk_iam::Client>,
     client: aws_sdk_iam::Client,
 }
 
 impl Iam {
     fn new(stack: &Stack) -> Iam {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let client = runtime.block_on(iam_client(stack));
-        Iam { runtime, client }
+        let sdk = stack.iam();
+        let client = sdk.client.clone();
+        Iam { sdk, client }
     }
 
     fn run<T, E: std::fmt::Debug>(&self, call: impl Future<Output = Result<T, E>>) -> T {
-        self.runtime
-            .block_on(call)
-            .unwrap_or_else(|e| panic!("IAM call failed: {e:?}"))
+        self.sdk.run(call)
     }
 
     /// The trust policy as IAM holds it, decoded and parsed.
@@ -51,8 +46,8 @@ impl Iam {
     }
 
     fn exists(&self, name: &str) -> bool {
-        self.runtime
-            .block_on(self.client.get_role().role_name(name).send())
+        self.sdk
+            .try_run(self.client.get_role().role_name(name).send())
             .is_ok()
     }
 

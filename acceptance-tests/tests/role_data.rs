@@ -1,6 +1,6 @@
 //! Data source `aws_eks_pod_identity_role`: how the cluster states find the shared role.
 
-use acceptance::harness::{iam_client, Stack, Terraform, ACCOUNT_ID};
+use acceptance::harness::{Stack, Terraform, ACCOUNT_ID};
 use serde_json::{json, Value};
 
 fn lookup(name: &str) -> String {
@@ -18,21 +18,15 @@ data "aws_eks_pod_identity_role" "shared" {{
 
 /// Create a role directly in IAM with this trust policy.
 fn create_role(stack: &Stack, name: &str, trust: Value) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        iam_client(stack)
-            .await
+    let iam = stack.iam();
+    iam.run(
+        iam.client
             .create_role()
             .role_name(name)
             .path("/platform/")
             .assume_role_policy_document(trust.to_string())
-            .send()
-            .await
-            .expect("create role");
-    });
+            .send(),
+    );
 }
 
 fn trust(principal: Value, action: Value) -> Value {

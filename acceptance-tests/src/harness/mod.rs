@@ -6,6 +6,8 @@ pub mod http;
 pub mod moto;
 pub mod terraform;
 
+use std::fmt::Debug;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
@@ -196,4 +198,46 @@ pub async fn eks_client(stack: &Stack) -> aws_sdk_eks::Client {
 /// An `aws-sdk-iam` client for the stack's moto, for out-of-band changes and checks in tests.
 pub async fn iam_client(stack: &Stack) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&sdk_config(stack.moto.url()).await)
+}
+
+/// An AWS SDK client for the stack with a runtime of its own, for synchronous tests and the demo:
+/// what another tool (the AWS CLI, a script) would use to change things behind Terraform's back,
+/// and to check what AWS holds.
+pub struct Sdk<C> {
+    runtime: tokio::runtime::Runtime,
+    pub client: C,
+}
+
+impl<C> Sdk<C> {
+    fn new(make: impl Future<Output = C>) -> Sdk<C> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start a runtime for the AWS SDK: {e}"));
+        let client = runtime.block_on(make);
+        Sdk { runtime, client }
+    }
+
+    /// Run one call and give its result.
+    pub fn try_run<T, E>(&self, call: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+        self.runtime.block_on(call)
+    }
+
+    /// Run one call that must succeed.
+    pub fn run<T, E: Debug>(&self, call: impl Future<Output = Result<T, E>>) -> T {
+        self.try_run(call)
+            .unwrap_or_else(|e| panic!("AWS call failed: {e:?}"))
+    }
+}
+
+impl Stack {
+    /// IAM (moto) through the AWS SDK.
+    pub fn iam(&self) -> Sdk<aws_sdk_iam::Client> {
+        Sdk::new(iam_client(self))
+    }
+
+    /// EKS (the emulator) through the AWS SDK.
+    pub fn eks_api(&self) -> Sdk<aws_sdk_eks::Client> {
+        Sdk::new(eks_client(self))
+    }
 }
