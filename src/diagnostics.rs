@@ -63,6 +63,11 @@ fn describe(err: &Error) -> (String, String, Option<AttributePath>) {
                 .into(),
             None,
         ),
+        Error::Internal(what) => (
+            "Internal error in the podidentity provider".into(),
+            format!("{what}. This is a bug in the provider; please report it."),
+            None,
+        ),
         Error::Aws { context, source } => {
             let hint = match &source.kind {
                 AwsErrorKind::Credentials(_) => {

@@ -34,6 +34,9 @@ pub enum Error {
         summary: String,
         detail: String,
     },
+    /// A bug in the provider: something that cannot happen did.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// An AWS API call failed.
     #[error("{context}: {source}")]
     Aws {
@@ -62,6 +65,10 @@ impl Error {
             summary: summary.into(),
             detail: detail.into(),
         }
+    }
+
+    pub fn internal(what: impl Into<String>) -> Self {
+        Error::Internal(what.into())
     }
 
     pub fn aws(context: impl Into<String>, source: AwsError) -> Self {

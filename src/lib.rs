@@ -11,13 +11,11 @@ pub mod logging;
 pub mod policy_json;
 pub mod provider;
 pub mod resource;
+pub mod rules;
 pub mod schema;
 pub mod tags;
 pub mod validate;
-
-use std::collections::HashMap;
-
-use tf_provider::{DynamicDataSource, DynamicResource};
+pub mod value;
 
 pub use provider::PodIdentityProvider;
 
@@ -44,44 +42,6 @@ pub const USAGE: &str = concat!(
     "configuration at the directory that holds it. Then run `terraform init` and `terraform plan`.\n\n",
     "  --version   print the version and exit\n",
 );
-
-/// Every resource type, keyed by its name without the `aws_` prefix.
-pub fn resources(configured: aws::Configured) -> HashMap<String, Box<dyn DynamicResource>> {
-    let mut all: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
-    all.insert(
-        "eks_pod_identity_association".into(),
-        Box::new(eks::association::AssociationResource::new(
-            configured.clone(),
-        )),
-    );
-    all.insert(
-        "eks_pod_identity_role".into(),
-        Box::new(iam::role::RoleResource::new(configured)),
-    );
-    all
-}
-
-/// Every data source type, keyed by its name without the `aws_` prefix.
-pub fn data_sources(configured: aws::Configured) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    let mut all: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
-    all.insert(
-        "eks_pod_identity_association".into(),
-        Box::new(eks::association_data::AssociationDataSource::new(
-            configured.clone(),
-        )),
-    );
-    all.insert(
-        "eks_pod_identity_associations".into(),
-        Box::new(eks::association_data::AssociationsDataSource::new(
-            configured.clone(),
-        )),
-    );
-    all.insert(
-        "eks_pod_identity_role".into(),
-        Box::new(iam::role_data::RoleDataSource::new(configured)),
-    );
-    all
-}
 
 /// Serve the provider over the plugin protocol until Terraform stops it.
 pub async fn serve() -> anyhow::Result<()> {

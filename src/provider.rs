@@ -1,21 +1,41 @@
-//! The provider: its configuration schema, validation, and `configure`, which builds the AWS
-//! clients every resource shares.
+//! The provider: the resource and data source types it serves, its configuration schema, and
+//! `configure`, which builds the AWS clients every resource shares.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
+mod config;
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use tf_provider::schema::{Block, NestedBlock, Schema};
-use tf_provider::value::{serde_as_vec, Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use tf_provider::schema::{NestedBlock, Schema};
+use tf_provider::value::ValueEmpty;
+use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
-use crate::aws::connect;
-use crate::aws::Configured;
+use config::Phase;
+pub use config::{AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, ProviderConfig};
+
+use crate::aws::{connect, Configured};
 use crate::diagnostics::{report, report_all};
-use crate::error::Error;
-use crate::schema::{block, optional, string, string_list, string_map, string_set};
-use crate::validate::{attr, iam_role_arn, Problems};
+use crate::eks::association::Association;
+use crate::eks::association_data_source::{AssociationByServiceAccount, AssociationsOfCluster};
+use crate::iam::role::PodIdentityRole;
+use crate::iam::role_data_source::RoleByName;
+use crate::resource::{DataSourceType, ResourceType};
+use crate::schema::{
+    block, boolean, number, optional, string, string_list, string_map, string_set,
+};
+
+/// Every resource type the provider serves.
+pub const RESOURCES: &[ResourceType] = &[
+    ResourceType::of::<Association>(),
+    ResourceType::of::<PodIdentityRole>(),
+];
+
+/// Every data source type the provider serves.
+pub const DATA_SOURCES: &[DataSourceType] = &[
+    DataSourceType::of::<AssociationByServiceAccount>(),
+    DataSourceType::of::<AssociationsOfCluster>(),
+    DataSourceType::of::<RoleByName>(),
+];
 
 /// The Terraform provider `podidentity`.
 #[derive(Debug, Clone, Default)]
@@ -27,466 +47,89 @@ impl PodIdentityProvider {
     pub fn configured(&self) -> Configured {
         self.configured.clone()
     }
-}
 
-/// The provider block as Terraform sends it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ProviderConfig {
-    #[serde(default)]
-    pub region: Value<String>,
-    #[serde(default)]
-    pub profile: Value<String>,
-    #[serde(default)]
-    pub shared_config_files: Value<Vec<Value<String>>>,
-    #[serde(default)]
-    pub shared_credentials_files: Value<Vec<Value<String>>>,
-    #[serde(default)]
-    pub max_retries: Value<i64>,
-    #[serde(default)]
-    pub skip_credentials_validation: Value<bool>,
-    #[serde(default)]
-    pub allowed_account_ids: Value<BTreeSet<Value<String>>>,
-    #[serde(default)]
-    pub forbidden_account_ids: Value<BTreeSet<Value<String>>>,
-    #[serde(default, with = "serde_as_vec")]
-    pub assume_role: Value<AssumeRoleConfig>,
-    #[serde(default, with = "serde_as_vec")]
-    pub endpoints: Value<EndpointsConfig>,
-    #[serde(default, with = "serde_as_vec")]
-    pub default_tags: Value<DefaultTagsConfig>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct AssumeRoleConfig {
-    #[serde(default)]
-    pub role_arn: Value<String>,
-    #[serde(default)]
-    pub session_name: Value<String>,
-    #[serde(default)]
-    pub external_id: Value<String>,
-    #[serde(default)]
-    pub duration: Value<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct EndpointsConfig {
-    #[serde(default)]
-    pub eks: Value<String>,
-    #[serde(default)]
-    pub iam: Value<String>,
-    #[serde(default)]
-    pub sts: Value<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct DefaultTagsConfig {
-    #[serde(default)]
-    pub tags: Value<BTreeMap<String, Value<String>>>,
-}
-
-/// The provider configuration once validated: plain values, nothing unknown.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProviderSettings {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub shared_config_files: Vec<String>,
-    pub shared_credentials_files: Vec<String>,
-    pub max_retries: u32,
-    pub skip_credentials_validation: bool,
-    pub allowed_account_ids: BTreeSet<String>,
-    pub forbidden_account_ids: BTreeSet<String>,
-    pub assume_role: Option<AssumeRoleSettings>,
-    pub endpoints: EndpointSettings,
-    pub default_tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AssumeRoleSettings {
-    pub role_arn: String,
-    pub session_name: Option<String>,
-    pub external_id: Option<String>,
-    pub duration: Option<Duration>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EndpointSettings {
-    pub eks: Option<String>,
-    pub iam: Option<String>,
-    pub sts: Option<String>,
-}
-
-/// Default for `max_retries`, as hashicorp/aws.
-pub const DEFAULT_MAX_RETRIES: u32 = 25;
-
-/// How a configuration value is to be read: at `validate`, unknown values are skipped (they are
-/// checked again at configure); at `configure`, an unknown value is an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Validate,
-    Configure,
-}
-
-fn known<T: Clone>(
-    problems: &mut Problems,
-    phase: Phase,
-    path: AttributePath,
-    value: &Value<T>,
-) -> Option<T> {
-    match value {
-        Value::Value(v) => Some(v.clone()),
-        Value::Null => None,
-        Value::Unknown => {
-            if phase == Phase::Configure {
-                problems.push(Error::ProviderConfig {
-                    path: Some(path),
-                    summary: "Provider configuration depends on a value not known yet".into(),
-                    detail: "The podidentity provider needs its configuration at plan time. Use \
-                             values known before apply (variables, locals, data sources)."
-                        .into(),
-                });
-            }
-            None
-        }
+    /// Every resource, keyed by its type name without the `aws_` prefix.
+    pub fn resources(&self) -> HashMap<String, Box<dyn DynamicResource>> {
+        RESOURCES
+            .iter()
+            .map(|t| (t.name.to_string(), (t.serve)(self.configured())))
+            .collect()
     }
-}
 
-fn known_strings(
-    problems: &mut Problems,
-    phase: Phase,
-    path: AttributePath,
-    values: impl IntoIterator<Item = Value<String>>,
-) -> Vec<String> {
-    values
-        .into_iter()
-        .filter_map(|v| known(problems, phase, path.clone(), &v))
-        .collect()
-}
-
-/// Parse a Go-style duration such as `1h`, `15m`, `1h30m` or `900s`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!("{s:?} is not a duration: use a number with a unit, such as \"15m\", \"1h\" or \"1h30m\" (units h, m, s).")
-    };
-    if s.is_empty() {
-        return Err(bad());
-    }
-    let mut total = 0u64;
-    let mut digits = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let n: u64 = digits.parse().map_err(|_| bad())?;
-        digits.clear();
-        total += match c {
-            'h' => n * 3600,
-            'm' => n * 60,
-            's' => n,
-            _ => return Err(bad()),
-        };
-    }
-    if !digits.is_empty() {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs(total))
-}
-
-fn endpoint_url(s: &str) -> Result<(), String> {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => Ok(()),
-        _ => Err(format!(
-            "{s:?} is not an endpoint URL: use http:// or https:// followed by a host, for example \"https://eks.eu-west-1.amazonaws.com\" or \"http://127.0.0.1:4566\"."
-        )),
-    }
-}
-
-impl ProviderConfig {
-    /// Validate and convert. All problems are returned at once, each naming its attribute.
-    pub fn settings(&self, phase: Phase) -> Result<ProviderSettings, Vec<Error>> {
-        let mut p = Problems::default();
-        let mut s = ProviderSettings {
-            region: known(&mut p, phase, attr("region"), &self.region),
-            profile: known(&mut p, phase, attr("profile"), &self.profile),
-            max_retries: DEFAULT_MAX_RETRIES,
-            ..Default::default()
-        };
-        if let Some(region) = &s.region {
-            let ok = !region.is_empty()
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            p.check(
-                attr("region"),
-                "region",
-                if ok {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{region:?} is not an AWS region name such as \"eu-west-1\"."
-                    ))
-                },
-            );
-        }
-        if let Some(files) = known(
-            &mut p,
-            phase,
-            attr("shared_config_files"),
-            &self.shared_config_files,
-        ) {
-            s.shared_config_files =
-                known_strings(&mut p, phase, attr("shared_config_files"), files);
-        }
-        if let Some(files) = known(
-            &mut p,
-            phase,
-            attr("shared_credentials_files"),
-            &self.shared_credentials_files,
-        ) {
-            s.shared_credentials_files =
-                known_strings(&mut p, phase, attr("shared_credentials_files"), files);
-        }
-        if let Some(n) = known(&mut p, phase, attr("max_retries"), &self.max_retries) {
-            match u32::try_from(n) {
-                Ok(n) if n <= 100 => s.max_retries = n,
-                _ => p.check(
-                    attr("max_retries"),
-                    "max_retries",
-                    Err(format!("{n} is out of range: max_retries is between 0 and 100 (default {DEFAULT_MAX_RETRIES}).")),
-                ),
-            }
-        }
-        s.skip_credentials_validation = known(
-            &mut p,
-            phase,
-            attr("skip_credentials_validation"),
-            &self.skip_credentials_validation,
-        )
-        .unwrap_or(false);
-        for (name, value, target) in [
-            (
-                "allowed_account_ids",
-                &self.allowed_account_ids,
-                &mut s.allowed_account_ids,
-            ),
-            (
-                "forbidden_account_ids",
-                &self.forbidden_account_ids,
-                &mut s.forbidden_account_ids,
-            ),
-        ] {
-            if let Some(ids) = known(&mut p, phase, attr(name), value) {
-                for id in known_strings(&mut p, phase, attr(name), ids) {
-                    let ok = id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit());
-                    p.check(
-                        attr(name),
-                        name,
-                        if ok {
-                            Ok(())
-                        } else {
-                            Err(format!("{id:?} is not an AWS account id (12 digits)."))
-                        },
-                    );
-                    target.insert(id);
-                }
-            }
-        }
-        if !self.allowed_account_ids.is_null() && !self.forbidden_account_ids.is_null() {
-            p.push(Error::ProviderConfig {
-                path: Some(attr("forbidden_account_ids")),
-                summary: "Conflicting account guards".into(),
-                detail: "allowed_account_ids and forbidden_account_ids cannot both be set: use \
-                         allowed_account_ids to name the accounts this configuration may touch, \
-                         or forbidden_account_ids to name the ones it must not."
-                    .into(),
-            });
-        }
-        if let Value::Value(role) = &self.assume_role {
-            let path = || attr("assume_role").index(0);
-            let role_arn = known(&mut p, phase, path().attribute("role_arn"), &role.role_arn);
-            match role_arn {
-                Some(arn) => {
-                    p.check(
-                        path().attribute("role_arn"),
-                        "assume_role.role_arn",
-                        iam_role_arn(&arn),
-                    );
-                    let duration = known(&mut p, phase, path().attribute("duration"), &role.duration)
-                        .and_then(|d| match parse_duration(&d) {
-                            Ok(d) if (900..=43200).contains(&d.as_secs()) => Some(d),
-                            Ok(_) => {
-                                p.check(
-                                    path().attribute("duration"),
-                                    "assume_role.duration",
-                                    Err(format!("{d:?} is out of range: an assumed role session lasts from 15m to 12h.")),
-                                );
-                                None
-                            }
-                            Err(reason) => {
-                                p.check(path().attribute("duration"), "assume_role.duration", Err(reason));
-                                None
-                            }
-                        });
-                    let session_name = known(
-                        &mut p,
-                        phase,
-                        path().attribute("session_name"),
-                        &role.session_name,
-                    );
-                    if let Some(name) = &session_name {
-                        let ok = (2..=64).contains(&name.len())
-                            && name
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "_=,.@-".contains(c));
-                        p.check(
-                            path().attribute("session_name"),
-                            "assume_role.session_name",
-                            if ok {
-                                Ok(())
-                            } else {
-                                Err(format!("{name:?} is not a role session name: use 2 to 64 letters, digits and _=,.@-"))
-                            },
-                        );
-                    }
-                    s.assume_role = Some(AssumeRoleSettings {
-                        role_arn: arn,
-                        session_name,
-                        external_id: known(
-                            &mut p,
-                            phase,
-                            path().attribute("external_id"),
-                            &role.external_id,
-                        ),
-                        duration,
-                    });
-                }
-                // Unknown at configure was reported by `known`; unknown at validate waits.
-                None if role.role_arn.is_null() => p.check(
-                    path().attribute("role_arn"),
-                    "assume_role.role_arn",
-                    Err("assume_role needs role_arn, the ARN of the role to assume.".into()),
-                ),
-                None => {}
-            }
-        }
-        if let Value::Value(endpoints) = &self.endpoints {
-            let path = |name: &'static str| attr("endpoints").index(0).attribute(name);
-            for (name, value, target) in [
-                ("eks", &endpoints.eks, &mut s.endpoints.eks),
-                ("iam", &endpoints.iam, &mut s.endpoints.iam),
-                ("sts", &endpoints.sts, &mut s.endpoints.sts),
-            ] {
-                if let Some(url) = known(&mut p, phase, path(name), value) {
-                    p.check(path(name), &format!("endpoints.{name}"), endpoint_url(&url));
-                    *target = Some(url);
-                }
-            }
-        }
-        if let Value::Value(defaults) = &self.default_tags {
-            if let Some(tags) = known(
-                &mut p,
-                phase,
-                attr("default_tags").index(0).attribute("tags"),
-                &defaults.tags,
-            ) {
-                for (key, value) in tags {
-                    if let Some(value) = known(
-                        &mut p,
-                        phase,
-                        attr("default_tags")
-                            .index(0)
-                            .attribute("tags")
-                            .key(key.clone()),
-                        &value,
-                    ) {
-                        s.default_tags.insert(key, value);
-                    }
-                }
-                let mut tag_problems = Problems::default();
-                crate::validate::tags(&mut tag_problems, "default_tags", &s.default_tags);
-                for err in tag_problems.0 {
-                    p.push(err);
-                }
-            }
-        }
-        p.into_result().map(|()| s)
+    /// Every data source, keyed by its type name without the `aws_` prefix.
+    pub fn data_sources(&self) -> HashMap<String, Box<dyn DynamicDataSource>> {
+        DATA_SOURCES
+            .iter()
+            .map(|t| (t.name.to_string(), (t.serve)(self.configured())))
+            .collect()
     }
 }
 
 fn provider_schema() -> Schema {
     let assume_role = block(
         "Assume an IAM role before making any call.",
-        vec![
-            (
+        &[
+            optional(
                 "role_arn",
-                optional(
-                    string(),
-                    "ARN of the role to assume. Required in this block.",
-                ),
+                string(),
+                "ARN of the role to assume. Required in this block.",
             ),
-            (
+            optional(
                 "session_name",
-                optional(
-                    string(),
-                    "Session name (2–64 of letters, digits and `_=,.@-`).",
-                ),
+                string(),
+                "Session name (2–64 of letters, digits and `_=,.@-`).",
             ),
-            (
+            optional(
                 "external_id",
-                optional(string(), "External ID the role's trust policy requires."),
+                string(),
+                "External ID the role's trust policy requires.",
             ),
-            (
+            optional(
                 "duration",
-                optional(
-                    string(),
-                    "Session length such as `1h` (15m–12h; default 1h).",
-                ),
+                string(),
+                "Session length such as `1h` (15m–12h; default 1h).",
             ),
         ],
         vec![],
     );
     let endpoints = block(
         "Custom service endpoints. The standard variables `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL` work too; values here win.",
-        vec![
-            ("eks", optional(string(), "EKS endpoint URL.")),
-            ("iam", optional(string(), "IAM endpoint URL.")),
-            ("sts", optional(string(), "STS endpoint URL.")),
+        &[
+            optional("eks", string(), "EKS endpoint URL."),
+            optional("iam", string(), "IAM endpoint URL."),
+            optional("sts", string(), "STS endpoint URL."),
         ],
         vec![],
     );
     let default_tags = block(
         "Tags added to every resource of this provider that supports tags.",
-        vec![(
+        &[optional(
             "tags",
-            optional(string_map(), "Tags to add to every taggable resource."),
+            string_map(),
+            "Tags to add to every taggable resource.",
         )],
         vec![],
     );
     Schema {
         version: 1,
-        block: Block {
-            ..block(
-                "EKS Pod Identity: associations and the shared IAM role trusted by `pods.eks.amazonaws.com`.",
-                vec![
-                    ("region", optional(string(), "AWS region. Else `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region.")),
-                    ("profile", optional(string(), "Named profile from the shared configuration files.")),
-                    ("shared_config_files", optional(string_list(), "Shared configuration files to read instead of `~/.aws/config`.")),
-                    ("shared_credentials_files", optional(string_list(), "Shared credentials files to read instead of `~/.aws/credentials`.")),
-                    ("max_retries", optional(crate::schema::number(), "Attempts the SDK retries throttled and 5xx requests (default 25).")),
-                    ("skip_credentials_validation", optional(crate::schema::boolean(), "Skip `sts:GetCallerIdentity` at configure (default false).")),
-                    ("allowed_account_ids", optional(string_set(), "Only these accounts may be used. Conflicts with `forbidden_account_ids`.")),
-                    ("forbidden_account_ids", optional(string_set(), "These accounts must not be used. Conflicts with `allowed_account_ids`.")),
-                ],
-                vec![
-                    ("assume_role", NestedBlock::Optional(assume_role)),
-                    ("endpoints", NestedBlock::Optional(endpoints)),
-                    ("default_tags", NestedBlock::Optional(default_tags)),
-                ],
-            )
-        },
+        block: block(
+            "EKS Pod Identity: associations and the shared IAM role trusted by `pods.eks.amazonaws.com`.",
+            &[
+                optional("region", string(), "AWS region. Else `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region."),
+                optional("profile", string(), "Named profile from the shared configuration files."),
+                optional("shared_config_files", string_list(), "Shared configuration files to read instead of `~/.aws/config`."),
+                optional("shared_credentials_files", string_list(), "Shared credentials files to read instead of `~/.aws/credentials`."),
+                optional("max_retries", number(), "Attempts the SDK retries throttled and 5xx requests (default 25)."),
+                optional("skip_credentials_validation", boolean(), "Skip `sts:GetCallerIdentity` at configure (default false)."),
+                optional("allowed_account_ids", string_set(), "Only these accounts may be used. Conflicts with `forbidden_account_ids`."),
+                optional("forbidden_account_ids", string_set(), "These accounts must not be used. Conflicts with `allowed_account_ids`."),
+            ],
+            vec![
+                ("assume_role", NestedBlock::Optional(assume_role)),
+                ("endpoints", NestedBlock::Optional(endpoints)),
+                ("default_tags", NestedBlock::Optional(default_tags)),
+            ],
+        ),
     }
 }
 
@@ -530,105 +173,82 @@ impl Provider for PodIdentityProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(crate::resources(self.configured()))
+        Some(self.resources())
     }
 
     fn get_data_sources(
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(crate::data_sources(self.configured()))
+        Some(self.data_sources())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::BTreeSet;
 
-    fn s(v: &str) -> Value<String> {
-        Value::Value(v.to_string())
-    }
+    use super::*;
+    use crate::schema::field_names;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1h").ok(), Some(Duration::from_secs(3600)));
-        assert_eq!(
-            parse_duration("1h30m").ok(),
-            Some(Duration::from_secs(5400))
-        );
-        assert_eq!(parse_duration("900s").ok(), Some(Duration::from_secs(900)));
-        for bad in ["", "1", "h", "1d", "1.5h", "-1h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
+    fn the_configuration_structs_match_the_schema() {
+        let names = |keys: Vec<&String>| keys.into_iter().cloned().collect::<BTreeSet<String>>();
+        let fields = |f: Vec<&'static str>| f.into_iter().map(String::from).collect();
+        let schema = provider_schema();
+        let mut top = names(schema.block.attributes.keys().collect());
+        top.extend(names(schema.block.blocks.keys().collect()));
+        assert_eq!(top, fields(field_names::<ProviderConfig>()));
+        for (block, expected) in [
+            ("assume_role", field_names::<AssumeRoleConfig>()),
+            ("endpoints", field_names::<EndpointsConfig>()),
+            ("default_tags", field_names::<DefaultTagsConfig>()),
+        ] {
+            let Some(NestedBlock::Optional(nested)) = schema.block.blocks.get(block) else {
+                panic!("{block} is not an optional block");
+            };
+            assert_eq!(
+                names(nested.attributes.keys().collect()),
+                fields(expected),
+                "{block}"
+            );
+        }
+    }
+
+    /// A state field without a schema attribute (or the reverse) would read as an error at the
+    /// first request; a renamed one on only one side is caught here.
+    #[test]
+    fn every_state_has_exactly_the_attributes_of_its_schema() {
+        let kinds = RESOURCES
+            .iter()
+            .map(|t| (t.name, t.attributes, t.state_fields))
+            .chain(
+                DATA_SOURCES
+                    .iter()
+                    .map(|t| (t.name, t.attributes, t.state_fields)),
+            );
+        for (name, attributes, fields) in kinds {
+            let attributes: BTreeSet<&str> = attributes().iter().map(|a| a.name).collect();
+            let fields: BTreeSet<&str> = fields().into_iter().collect();
+            assert!(!fields.is_empty(), "{name}: no state fields found");
+            assert_eq!(
+                attributes.difference(&fields).collect::<Vec<_>>(),
+                Vec::<&&str>::new(),
+                "{name}: schema attributes without a state field"
+            );
+            assert_eq!(
+                fields.difference(&attributes).collect::<Vec<_>>(),
+                Vec::<&&str>::new(),
+                "{name}: state fields without a schema attribute"
+            );
         }
     }
 
     #[test]
-    fn empty_block_is_valid_with_defaults() {
-        let settings = ProviderConfig::default()
-            .settings(Phase::Configure)
-            .expect("valid");
-        assert_eq!(settings.max_retries, DEFAULT_MAX_RETRIES);
-        assert!(!settings.skip_credentials_validation);
-        assert_eq!(settings.region, None);
-    }
-
-    #[test]
-    fn both_account_guards_conflict() {
-        let config = ProviderConfig {
-            allowed_account_ids: Value::Value([s("111122223333")].into()),
-            forbidden_account_ids: Value::Value([s("444455556666")].into()),
-            ..Default::default()
-        };
-        let errs = config.settings(Phase::Validate).expect_err("conflict");
-        assert_eq!(errs.len(), 1);
-        assert!(errs[0].to_string().contains("Conflicting account guards"));
-    }
-
-    #[test]
-    fn bad_values_name_their_attribute() {
-        let config = ProviderConfig {
-            region: s("EU West"),
-            max_retries: Value::Value(-1),
-            allowed_account_ids: Value::Value([s("1234")].into()),
-            assume_role: Value::Value(AssumeRoleConfig {
-                role_arn: s("not-an-arn"),
-                duration: s("2d"),
-                ..Default::default()
-            }),
-            endpoints: Value::Value(EndpointsConfig {
-                eks: s("localhost:4566"),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let errs = config.settings(Phase::Validate).expect_err("invalid");
-        let paths: Vec<String> = errs
-            .iter()
-            .map(|e| match e {
-                Error::Invalid { path, .. } => path.to_string(),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect();
-        assert_eq!(
-            paths,
-            vec![
-                "region",
-                "max_retries",
-                "allowed_account_ids",
-                "assume_role[0].role_arn",
-                "assume_role[0].duration",
-                "endpoints[0].eks",
-            ]
-        );
-    }
-
-    #[test]
-    fn unknown_values_wait_for_configure() {
-        let config = ProviderConfig {
-            region: Value::Unknown,
-            ..Default::default()
-        };
-        assert!(config.settings(Phase::Validate).is_ok());
-        assert!(config.settings(Phase::Configure).is_err());
+    fn type_names_are_unique() {
+        let resources: BTreeSet<&str> = RESOURCES.iter().map(|t| t.name).collect();
+        assert_eq!(resources.len(), RESOURCES.len());
+        let data_sources: BTreeSet<&str> = DATA_SOURCES.iter().map(|t| t.name).collect();
+        assert_eq!(data_sources.len(), DATA_SOURCES.len());
     }
 }

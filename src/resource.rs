@@ -1,7 +1,8 @@
 //! The one adapter between tf-provider's `Resource` / `DataSource` traits and this provider's
-//! resources: it fetches the configured AWS context, runs validation before anything else,
-//! records whatever part of a create or update succeeded, and turns every error into a
-//! diagnostic. Each resource only says what it does ([`ManagedResource`], [`Lookup`]).
+//! resources: it fetches the configured AWS context, runs the declared checks and plan rules
+//! (see [`crate::rules`]) before anything else, records whatever part of a create or update
+//! succeeded, and turns every error into a diagnostic. Each resource only says what it is and
+//! what it does ([`ManagedResource`], [`Lookup`]).
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -11,11 +12,15 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, DataSource, Diagnostics, Resource};
+use tf_provider::{
+    AttributePath, DataSource, Diagnostics, DynamicDataSource, DynamicResource, Resource,
+};
 
 use crate::aws::{AwsContext, Configured};
 use crate::diagnostics::{report, report_all, warn};
 use crate::error::Error;
+use crate::rules;
+use crate::schema::{field_names, schema, Attr};
 use crate::validate::Problems;
 
 /// A warning to show with a plan.
@@ -25,30 +30,44 @@ pub struct Warning {
     pub detail: String,
 }
 
-/// What a managed resource does; [`Managed`] makes it a Terraform resource.
+/// What a managed resource is and does; [`Managed`] makes it a Terraform resource.
 #[async_trait]
 pub trait ManagedResource: Send + Sync + 'static {
+    /// The state, one field per schema attribute.
     type State: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync;
 
-    fn schema() -> Schema;
+    /// The type name without the provider's `aws_` prefix.
+    const NAME: &'static str;
+    /// What the resource is, in markdown.
+    const DESCRIPTION: &'static str;
+    const SCHEMA_VERSION: i64 = 0;
 
-    /// Checks that need no AWS call. Unknown values are skipped: they are checked again when
-    /// Terraform plans with them known.
-    fn validate(config: &Self::State, defaults: &BTreeMap<String, String>) -> Problems;
+    /// Every attribute with its check and plan rules (replace, default, use state for unknown,
+    /// conflicts), applied by [`Managed`] before anything below.
+    fn attributes() -> Vec<Attr>;
+
+    /// Checks across attributes that need no AWS call. Unknown values are skipped: they are
+    /// checked again when Terraform plans with them known.
+    fn validate(_config: &Self::State, _defaults: &BTreeMap<String, String>) -> Problems {
+        Problems::default()
+    }
 
     /// Plan-time checks that need the configured provider (its account, say).
     fn validate_with_context(_config: &Self::State, _ctx: &AwsContext) -> Problems {
         Problems::default()
     }
 
-    /// The planned state, and the attributes whose change forces a replacement. `prior` is
-    /// `None` for a create. An error refuses the plan.
+    /// The plan once the declared rules are applied: what they cannot say (values derived
+    /// from other attributes, equivalent documents kept as they were). `prior` is `None` for a
+    /// create. An error refuses the plan.
     fn plan(
-        prior: Option<&Self::State>,
-        proposed: Self::State,
-        config: &Self::State,
-        defaults: &BTreeMap<String, String>,
-    ) -> Result<(Self::State, Vec<AttributePath>), Error>;
+        _prior: Option<&Self::State>,
+        planned: Self::State,
+        _config: &Self::State,
+        _defaults: &BTreeMap<String, String>,
+    ) -> Result<Self::State, Error> {
+        Ok(planned)
+    }
 
     /// The object as it is now; `None` when it no longer exists.
     async fn read(ctx: &AwsContext, state: &Self::State) -> Result<Option<Self::State>, Error>;
@@ -84,22 +103,48 @@ pub trait ManagedResource: Send + Sync + 'static {
 /// A [`ManagedResource`] as a tf-provider `Resource`.
 pub struct Managed<R> {
     configured: Configured,
+    attributes: Vec<Attr>,
     _resource: PhantomData<fn() -> R>,
 }
 
-impl<R> Managed<R> {
-    pub fn new(configured: Configured) -> Self {
-        Managed {
-            configured,
-            _resource: PhantomData,
-        }
-    }
+/// Every check of a configuration that needs no AWS call: the declared ones, then the
+/// resource's own.
+pub fn problems<R: ManagedResource>(
+    attributes: &[Attr],
+    config: &R::State,
+    defaults: &BTreeMap<String, String>,
+) -> Problems {
+    let mut problems =
+        rules::check(attributes, config, defaults).unwrap_or_else(|err| Problems(vec![err]));
+    problems.0.extend(R::validate(config, defaults).0);
+    problems
+}
+
+/// The plan of a create (`prior` is `None`) or an update: the declared rules, then
+/// [`ManagedResource::plan`]; with the attributes whose change replaces the object.
+pub fn plan<R: ManagedResource>(
+    attributes: &[Attr],
+    prior: Option<&R::State>,
+    proposed: R::State,
+    config: &R::State,
+    defaults: &BTreeMap<String, String>,
+) -> Result<(R::State, Vec<AttributePath>), Error> {
+    let (planned, replace) = rules::plan(attributes, prior, proposed, config)?;
+    Ok((R::plan(prior, planned, config, defaults)?, replace))
 }
 
 impl<R: ManagedResource> Managed<R> {
+    pub fn new(configured: Configured) -> Self {
+        Managed {
+            configured,
+            attributes: R::attributes(),
+            _resource: PhantomData,
+        }
+    }
+
     /// The plan for a create (`prior` is `None`) or an update: everything checkable at plan
-    /// time first (values unknown at validate may be known now), then [`ManagedResource::plan`].
-    /// Reports and gives `None` when anything is wrong.
+    /// time first (values unknown at validate may be known now), then [`plan`]. Reports and
+    /// gives `None` when anything is wrong.
     fn planned(
         &self,
         diags: &mut Diagnostics,
@@ -108,7 +153,7 @@ impl<R: ManagedResource> Managed<R> {
         config: &R::State,
     ) -> Option<(R::State, Vec<AttributePath>)> {
         let defaults = self.configured.default_tags();
-        let mut problems = R::validate(config, &defaults);
+        let mut problems = problems::<R>(&self.attributes, config, &defaults);
         if let Ok(ctx) = self.configured.get() {
             problems.0.extend(R::validate_with_context(config, &ctx).0);
         }
@@ -116,7 +161,10 @@ impl<R: ManagedResource> Managed<R> {
             report_all(diags, &problems.0);
             return None;
         }
-        reported(diags, R::plan(prior, proposed, config, &defaults))
+        reported(
+            diags,
+            plan::<R>(&self.attributes, prior, proposed, config, &defaults),
+        )
     }
 }
 
@@ -144,12 +192,6 @@ fn reported<T>(diags: &mut Diagnostics, result: Result<T, Error>) -> Option<T> {
     result.map_err(|err| report(diags, &err)).ok()
 }
 
-/// The short type name of a resource, for logs.
-fn short_name<R>() -> &'static str {
-    let full = std::any::type_name::<R>();
-    full.rsplit("::").next().unwrap_or(full)
-}
-
 #[async_trait]
 impl<R: ManagedResource> Resource for Managed<R> {
     type State<'a> = R::State;
@@ -157,11 +199,14 @@ impl<R: ManagedResource> Resource for Managed<R> {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(R::schema())
+        Some(schema(R::SCHEMA_VERSION, R::DESCRIPTION, &self.attributes))
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(diags, &R::validate(&config, &BTreeMap::new()).0);
+        report_all(
+            diags,
+            &problems::<R>(&self.attributes, &config, &BTreeMap::new()).0,
+        );
         Some(())
     }
 
@@ -240,8 +285,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let ctx = self.configured.get_or_report(diags)?;
         let created = R::create(&ctx, &planned_state).await;
-        recorded(diags, short_name::<R>(), "create", created)
-            .map(|state| (state, planned_private_state))
+        recorded(diags, R::NAME, "create", created).map(|state| (state, planned_private_state))
     }
 
     async fn update<'a>(
@@ -256,7 +300,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         let ctx = self.configured.get_or_report(diags)?;
         let state = recorded(
             diags,
-            short_name::<R>(),
+            R::NAME,
             "update",
             R::update(&ctx, &prior_state, &planned_state).await,
         );
@@ -273,7 +317,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         let ctx = self.configured.get_or_report(diags)?;
         let result = R::delete(&ctx, &prior_state).await;
         let failed = result.is_err();
-        recorded(diags, short_name::<R>(), "delete", ((), result));
+        recorded(diags, R::NAME, "delete", ((), result));
         (!failed).then_some(())
     }
 
@@ -287,15 +331,19 @@ impl<R: ManagedResource> Resource for Managed<R> {
     }
 }
 
-/// What a data source does; [`LookupDataSource`] makes it a Terraform data source.
+/// What a data source is and does; [`LookupDataSource`] makes it a Terraform data source.
 #[async_trait]
 pub trait Lookup: Send + Sync + 'static {
+    /// The configuration and result, one field per schema attribute.
     type State: Serialize + DeserializeOwned + Send + Sync;
 
-    fn schema() -> Schema;
+    /// The type name without the provider's `aws_` prefix.
+    const NAME: &'static str;
+    /// What the data source finds, in markdown.
+    const DESCRIPTION: &'static str;
 
-    /// Checks of the arguments that need no AWS call; unknown values are skipped.
-    fn validate(config: &Self::State) -> Problems;
+    /// Every attribute with its check.
+    fn attributes() -> Vec<Attr>;
 
     /// The configuration with its computed attributes filled in.
     async fn read(ctx: &AwsContext, config: Self::State) -> Result<Self::State, Error>;
@@ -304,15 +352,22 @@ pub trait Lookup: Send + Sync + 'static {
 /// A [`Lookup`] as a tf-provider `DataSource`.
 pub struct LookupDataSource<L> {
     configured: Configured,
+    attributes: Vec<Attr>,
     _lookup: PhantomData<fn() -> L>,
 }
 
-impl<L> LookupDataSource<L> {
+impl<L: Lookup> LookupDataSource<L> {
     pub fn new(configured: Configured) -> Self {
         LookupDataSource {
             configured,
+            attributes: L::attributes(),
             _lookup: PhantomData,
         }
+    }
+
+    fn problems(&self, config: &L::State) -> Problems {
+        rules::check(&self.attributes, config, &BTreeMap::new())
+            .unwrap_or_else(|err| Problems(vec![err]))
     }
 }
 
@@ -322,11 +377,11 @@ impl<L: Lookup> DataSource for LookupDataSource<L> {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(L::schema())
+        Some(schema(0, L::DESCRIPTION, &self.attributes))
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report_all(diags, &L::validate(&config).0);
+        report_all(diags, &self.problems(&config).0);
         Some(())
     }
 
@@ -336,7 +391,7 @@ impl<L: Lookup> DataSource for LookupDataSource<L> {
         config: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
-        let problems = L::validate(&config);
+        let problems = self.problems(&config);
         if !problems.is_empty() {
             report_all(diags, &problems.0);
             return None;
@@ -344,4 +399,48 @@ impl<L: Lookup> DataSource for LookupDataSource<L> {
         let ctx = self.configured.get_or_report(diags)?;
         reported(diags, L::read(&ctx, config).await)
     }
+}
+
+/// A resource or data source type as the provider serves it; `S` is tf-provider's
+/// `dyn DynamicResource` or `dyn DynamicDataSource`.
+pub struct ServedType<S: ?Sized> {
+    /// The type name without the provider's `aws_` prefix.
+    pub name: &'static str,
+    pub serve: fn(Configured) -> Box<S>,
+    /// The declared attributes, and the state's field names: the two name the same set.
+    pub attributes: fn() -> Vec<Attr>,
+    pub state_fields: fn() -> Vec<&'static str>,
+}
+
+pub type ResourceType = ServedType<dyn DynamicResource>;
+pub type DataSourceType = ServedType<dyn DynamicDataSource>;
+
+impl ResourceType {
+    pub const fn of<R: ManagedResource>() -> Self {
+        ServedType {
+            name: R::NAME,
+            serve: serve_resource::<R>,
+            attributes: R::attributes,
+            state_fields: field_names::<R::State>,
+        }
+    }
+}
+
+impl DataSourceType {
+    pub const fn of<L: Lookup>() -> Self {
+        ServedType {
+            name: L::NAME,
+            serve: serve_data_source::<L>,
+            attributes: L::attributes,
+            state_fields: field_names::<L::State>,
+        }
+    }
+}
+
+fn serve_resource<R: ManagedResource>(configured: Configured) -> Box<dyn DynamicResource> {
+    Box::new(Managed::<R>::new(configured))
+}
+
+fn serve_data_source<L: Lookup>(configured: Configured) -> Box<dyn DynamicDataSource> {
+    Box::new(LookupDataSource::<L>::new(configured))
 }

@@ -5,42 +5,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tf_provider::value::Value;
 
-/// Tags as Terraform sends them: a map whose values may individually be unknown.
-pub type TagMap = BTreeMap<String, Value<String>>;
-
-/// The tags if every key and value is known.
-pub fn known(tags: &Value<TagMap>) -> Option<BTreeMap<String, String>> {
-    match tags {
-        Value::Null => Some(BTreeMap::new()),
-        Value::Unknown => None,
-        Value::Value(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Value(v) => Some((k.clone(), v.clone())),
-                Value::Null => Some((k.clone(), String::new())),
-                Value::Unknown => None,
-            })
-            .collect(),
-    }
-}
-
-pub fn to_value(tags: &BTreeMap<String, String>) -> Value<TagMap> {
-    Value::Value(
-        tags.iter()
-            .map(|(k, v)| (k.clone(), Value::Value(v.clone())))
-            .collect(),
-    )
-}
+use crate::value::{known_map, map_value, StringMap};
 
 /// The planned `tags_all`: default tags overlaid with the resource's own tags. Unknown while
 /// any configured tag is unknown.
-pub fn plan_tags_all(tags: &Value<TagMap>, defaults: &BTreeMap<String, String>) -> Value<TagMap> {
-    match known(tags) {
+pub fn plan_tags_all(
+    tags: &Value<StringMap>,
+    defaults: &BTreeMap<String, String>,
+) -> Value<StringMap> {
+    match known_map(tags) {
         None => Value::Unknown,
         Some(own) => {
             let mut all = defaults.clone();
             all.extend(own);
-            to_value(&all)
+            map_value(&all)
         }
     }
 }
@@ -52,9 +30,9 @@ pub fn plan_tags_all(tags: &Value<TagMap>, defaults: &BTreeMap<String, String>) 
 /// as drift to remove. A resource without `tags` in its configuration keeps `tags` null.
 pub fn split_for_state(
     api: &BTreeMap<String, String>,
-    prior_tags: &Value<TagMap>,
+    prior_tags: &Value<StringMap>,
     defaults: &BTreeMap<String, String>,
-) -> (Value<TagMap>, Value<TagMap>) {
+) -> (Value<StringMap>, Value<StringMap>) {
     let prior_keys: BTreeSet<&String> = match prior_tags {
         Value::Value(map) => map.keys().collect(),
         _ => BTreeSet::new(),
@@ -67,9 +45,9 @@ pub fn split_for_state(
     let tags = if own.is_empty() && prior_tags.is_null() {
         Value::Null
     } else {
-        to_value(&own)
+        map_value(&own)
     };
-    (tags, to_value(api))
+    (tags, map_value(api))
 }
 
 /// What to send to make `old` become `new`.
@@ -114,9 +92,9 @@ mod tests {
     #[test]
     fn tags_all_overlays_defaults() {
         let defaults = m(&[("team", "platform"), ("env", "prod")]);
-        let tags = to_value(&m(&[("env", "staging"), ("app", "carts")]));
+        let tags = map_value(&m(&[("env", "staging"), ("app", "carts")]));
         assert_eq!(
-            known(&plan_tags_all(&tags, &defaults)),
+            known_map(&plan_tags_all(&tags, &defaults)),
             Some(m(&[
                 ("team", "platform"),
                 ("env", "staging"),
@@ -124,10 +102,10 @@ mod tests {
             ]))
         );
         assert_eq!(
-            known(&plan_tags_all(&Value::Null, &defaults)),
+            known_map(&plan_tags_all(&Value::Null, &defaults)),
             Some(defaults.clone())
         );
-        let mut unknown = TagMap::new();
+        let mut unknown = StringMap::new();
         unknown.insert("x".into(), Value::Unknown);
         assert!(plan_tags_all(&Value::Value(unknown), &defaults).is_unknown());
     }
@@ -136,9 +114,9 @@ mod tests {
     fn split_keeps_configured_keys_and_drops_matching_defaults() {
         let defaults = m(&[("team", "platform")]);
         let api = m(&[("team", "platform"), ("app", "carts")]);
-        let (tags, all) = split_for_state(&api, &to_value(&m(&[("app", "carts")])), &defaults);
-        assert_eq!(known(&tags), Some(m(&[("app", "carts")])));
-        assert_eq!(known(&all), Some(api.clone()));
+        let (tags, all) = split_for_state(&api, &map_value(&m(&[("app", "carts")])), &defaults);
+        assert_eq!(known_map(&tags), Some(m(&[("app", "carts")])));
+        assert_eq!(known_map(&all), Some(api.clone()));
 
         // No tags configured and only defaults present: tags stays null.
         let (tags, _) = split_for_state(&defaults, &Value::Null, &defaults);
@@ -146,15 +124,15 @@ mod tests {
 
         // A default overridden out of band shows up in tags, as drift.
         let (tags, _) = split_for_state(&m(&[("team", "other")]), &Value::Null, &defaults);
-        assert_eq!(known(&tags), Some(m(&[("team", "other")])));
+        assert_eq!(known_map(&tags), Some(m(&[("team", "other")])));
 
         // The configuration sets a tag to the default's value: it stays in tags.
-        let (tags, _) = split_for_state(&defaults, &to_value(&defaults), &defaults);
-        assert_eq!(known(&tags), Some(defaults.clone()));
+        let (tags, _) = split_for_state(&defaults, &map_value(&defaults), &defaults);
+        assert_eq!(known_map(&tags), Some(defaults.clone()));
 
         // tags = {} in configuration stays an empty map.
-        let (tags, _) = split_for_state(&BTreeMap::new(), &to_value(&BTreeMap::new()), &defaults);
-        assert_eq!(tags, to_value(&BTreeMap::new()));
+        let (tags, _) = split_for_state(&BTreeMap::new(), &map_value(&BTreeMap::new()), &defaults);
+        assert_eq!(tags, map_value(&BTreeMap::new()));
     }
 
     #[test]

@@ -12,24 +12,11 @@ use crate::error::Error;
 pub struct Problems(pub Vec<Error>);
 
 impl Problems {
-    /// Record `result` against `attribute` (a top-level attribute name or a full path).
+    /// Record `result` against the attribute at `path`; `label` names it in the summary.
     pub fn check(&mut self, path: AttributePath, label: &str, result: Result<(), String>) {
         if let Err(reason) = result {
             self.0
                 .push(Error::invalid(path, format!("Invalid {label}"), reason));
-        }
-    }
-
-    /// Check a top-level string attribute when its value is known (unknown and null values are
-    /// left for later: they are checked again once known).
-    pub fn check_known(
-        &mut self,
-        name: &'static str,
-        value: &tf_provider::value::Value<String>,
-        check: impl Fn(&str) -> Result<(), String>,
-    ) {
-        if let tf_provider::value::Value::Value(s) = value {
-            self.check(attr(name), name, check(s));
         }
     }
 
@@ -242,6 +229,46 @@ pub fn iam_policy_arn(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A generated role name's prefix: 1–38 characters (IAM adds a 26-character unique suffix).
+pub fn iam_role_name_prefix(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 38 || !s.chars().all(is_iam_name_char) {
+        return Err(format!(
+            "{s:?} is not a role name prefix: use 1 to 38 letters, digits and the characters _+=,.@- (a 26-character unique suffix is added)."
+        ));
+    }
+    Ok(())
+}
+
+/// An IAM role description: at most 1000 characters of tab, newline, carriage return and the
+/// printable Latin-1 range.
+pub fn iam_role_description(s: &str) -> Result<(), String> {
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
+    if s.chars().count() > 1000 {
+        return Err(format!(
+            "the description is {} characters long; IAM allows at most 1000.",
+            s.chars().count()
+        ));
+    }
+    if let Some(c) = s.chars().find(|c| !allowed(*c)) {
+        return Err(format!(
+            "the description contains {c:?}, which IAM does not allow: use printable ASCII and Latin-1 characters, tabs and newlines."
+        ));
+    }
+    Ok(())
+}
+
+/// A role's maximum session duration: 3600 to 43200 seconds.
+pub fn iam_max_session_duration(n: i64) -> Result<(), String> {
+    if (3600..=43200).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{n} is out of range: the maximum session duration is 3600 to 43200 seconds (1 to 12 hours)."
+        ))
+    }
+}
+
 /// An IAM inline policy name: 1–128 of letters, digits and `_+=,.@-`.
 pub fn iam_policy_name(s: &str) -> Result<(), String> {
     if s.is_empty() || s.len() > 128 || !s.chars().all(is_iam_name_char) {
@@ -276,6 +303,9 @@ pub fn policy_document(s: &str) -> Result<(), String> {
     }
 }
 
+/// AWS allows at most this many tags on a resource.
+pub const MAX_TAGS: usize = 50;
+
 fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
 }
@@ -283,7 +313,7 @@ fn is_tag_char(c: char) -> bool {
 /// AWS resource tags: at most 50, keys 1–128 characters not starting with `aws:`, values at most
 /// 256 characters, both made of letters, digits, spaces and `_.:/=+-@`.
 pub fn tags(problems: &mut Problems, attribute: &'static str, tags: &BTreeMap<String, String>) {
-    if tags.len() > 50 {
+    if tags.len() > MAX_TAGS {
         problems.check(
             attr(attribute),
             attribute,
@@ -425,6 +455,24 @@ mod tests {
         assert!(cluster_name("shop-blue").is_ok());
         assert!(cluster_name("-shop").is_err());
         assert!(cluster_name("shop.blue").is_err());
+    }
+
+    #[test]
+    fn role_settings() {
+        assert!(iam_role_name_prefix("shop-").is_ok());
+        for bad in ["", "a b", &"p".repeat(39)] {
+            assert!(iam_role_name_prefix(bad).is_err(), "{bad}");
+        }
+        assert!(iam_role_description("Read access\tfor the shop, caf\u{e9} included").is_ok());
+        assert!(iam_role_description(&"d".repeat(1000)).is_ok());
+        assert!(iam_role_description(&"d".repeat(1001)).is_err());
+        assert!(iam_role_description("snowman \u{2603}").is_err());
+        for ok in [3600, 43200] {
+            assert!(iam_max_session_duration(ok).is_ok(), "{ok}");
+        }
+        for bad in [3599, 43201, -1] {
+            assert!(iam_max_session_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

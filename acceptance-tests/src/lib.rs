@@ -1,3 +1,2 @@
-pub mod emulator;
 pub mod harness;
 pub mod story;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
+use aws_sdk_iam::operation::get_role::GetRoleError;
 use serde_json::Value;
 
 use crate::harness::{workspace_root, Sdk, Stack, Terraform};
@@ -93,6 +94,25 @@ impl<'a> Story<'a> {
         out.role
             .map(|r| r.assume_role_policy_document.unwrap_or_default())
             .ok_or_else(|| anyhow!("GetRole returned no role"))
+    }
+
+    /// Whether IAM has the shared role. Only NoSuchEntity means it does not: any other error
+    /// (moto unreachable, say) is an error, not an absent role.
+    pub fn role_exists(&self) -> Result<bool> {
+        let got = self
+            .iam
+            .try_run(self.iam.client.get_role().role_name(ROLE_NAME).send());
+        match got {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(GetRoleError::is_no_such_entity_exception) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(anyhow!("GetRole {ROLE_NAME}: {err:?}")),
+        }
     }
 
     /// `(namespace/service_account, role_arn)` of every association of a cluster, from EKS.
@@ -208,7 +228,7 @@ impl<'a> Story<'a> {
 
         self.green.destroy();
         self.common.destroy();
-        if self.trust_policy_in_iam().is_ok() {
+        if self.role_exists()? {
             bail!("the role still exists after destroying common");
         }
         say(&format!(

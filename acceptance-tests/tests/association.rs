@@ -1,32 +1,27 @@
 //! `aws_eks_pod_identity_association` and its data sources, through the real terraform CLI
 //! against the EKS emulator (and moto for STS).
 
-use acceptance::harness::{Stack, Terraform, ACCOUNT_ID};
+use std::fmt::Display;
+
+use acceptance::harness::hcl::{self, role_arn as role, Block};
+use acceptance::harness::{Stack, Terraform};
 use serde_json::{json, Value};
 
 const CLUSTER: &str = "shop-blue";
 
-fn role(name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+/// The association resource `this` of these tests: carts/carts in CLUSTER, no role yet.
+fn carts() -> Block {
+    hcl::association("this", CLUSTER, "carts", "carts")
 }
 
-fn provider(extra: &str) -> String {
-    format!("provider \"podidentity\" {{\n{extra}\n}}\n")
+/// [`carts`] with the role named `role_name`.
+fn carts_with_role(role_name: &str) -> Block {
+    carts().string("role_arn", &role(role_name))
 }
 
-/// One association resource named `this` with the given extra arguments.
-fn association(extra: &str) -> String {
-    format!(
-        r#"
-resource "aws_eks_pod_identity_association" "this" {{
-  provider        = podidentity
-  cluster_name    = "{CLUSTER}"
-  namespace       = "carts"
-  service_account = "carts"
-{extra}
-}}
-"#
-    )
+/// The empty provider block, then `blocks`.
+fn config(blocks: impl Display) -> String {
+    format!("{}{blocks}", hcl::provider())
 }
 
 fn setup() -> (Stack, Terraform) {
@@ -36,6 +31,27 @@ fn setup() -> (Stack, Terraform) {
     (stack, tf)
 }
 
+/// The id of association `this` in the state of `tf`.
+fn association_id(tf: &Terraform) -> String {
+    let state = tf.resource("aws_eks_pod_identity_association.this");
+    state["association_id"]
+        .as_str()
+        .expect("association_id")
+        .to_string()
+}
+
+/// Delete association `this` through the EKS API, as another tool would.
+fn delete_out_of_band(stack: &Stack, tf: &Terraform) {
+    let eks = stack.eks_api();
+    eks.run(
+        eks.client
+            .delete_pod_identity_association()
+            .cluster_name(CLUSTER)
+            .association_id(association_id(tf))
+            .send(),
+    );
+}
+
 fn stored(stack: &Stack) -> Vec<Value> {
     stack.associations(CLUSTER)
 }
@@ -43,7 +59,7 @@ fn stored(stack: &Stack) -> Vec<Value> {
 #[test]
 fn association_basic_create_import_destroy() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
     tf.assert_plan_empty();
 
@@ -87,7 +103,7 @@ fn association_basic_create_import_destroy() {
 #[test]
 fn association_read_is_one_describe_call() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
     stack.clear_eks_requests();
     tf.assert_plan_empty();
@@ -100,7 +116,7 @@ fn association_read_is_one_describe_call() {
 #[test]
 fn association_import_errors_are_clear() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     let out = tf.import_fails("aws_eks_pod_identity_association.this", "shop-blue");
     assert!(out.contains("Invalid import ID"), "{out}");
     assert!(out.contains("cluster_name,association_id"), "{out}");
@@ -135,13 +151,11 @@ fn association_import_errors_are_clear() {
 #[test]
 fn association_update_role_arn_in_place_and_namespace_replaces() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
     let id = tf.resource("aws_eks_pod_identity_association.this")["association_id"].clone();
 
-    tf.write_config(
-        &(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop-v2")))),
-    );
+    tf.write_config(&config(carts_with_role("shop-v2")));
     let actions = tf.planned_actions();
     assert_eq!(
         actions.get("aws_eks_pod_identity_association.this"),
@@ -157,11 +171,7 @@ fn association_update_role_arn_in_place_and_namespace_replaces() {
     );
     assert_eq!(stored(&stack)[0]["roleArn"], json!(role("shop-v2")));
 
-    let moved = provider("")
-        + &association(&format!("  role_arn = \"{}\"", role("shop-v2"))).replace(
-            "\"carts\"\n  service_account",
-            "\"orders\"\n  service_account",
-        );
+    let moved = config(carts_with_role("shop-v2").string("namespace", "orders"));
     tf.write_config(&moved);
     let actions = tf.planned_actions();
     assert_eq!(
@@ -180,13 +190,8 @@ fn association_update_role_arn_in_place_and_namespace_replaces() {
 fn association_target_role_is_really_cleared() {
     let (stack, tf) = setup();
     let target = "arn:aws:iam::111122223333:role/cross-account-reader";
-    tf.write_config(
-        &(provider("")
-            + &association(&format!(
-                "  role_arn        = \"{}\"\n  target_role_arn = \"{target}\"",
-                role("shop")
-            ))),
-    );
+    let with_target = || carts_with_role("shop").string("target_role_arn", target);
+    tf.write_config(&config(with_target()));
     tf.apply();
     tf.assert_plan_empty();
     let state = tf.resource("aws_eks_pod_identity_association.this");
@@ -197,10 +202,8 @@ fn association_target_role_is_really_cleared() {
     assert_eq!(stored(&stack)[0]["targetRoleArn"], json!(target));
 
     // A tag-only change keeps external_id known in the plan.
-    tf.write_config(&(provider("") + &association(&format!(
-        "  role_arn        = \"{}\"\n  target_role_arn = \"{target}\"\n  tags = {{ app = \"carts\" }}",
-        role("shop")
-    ))));
+    let tags = r#"{ app = "carts" }"#;
+    tf.write_config(&config(with_target().arg("tags", tags)));
     let plan = tf.plan_json();
     let change = &plan["resource_changes"][0]["change"];
     assert_eq!(change["actions"], json!(["update"]));
@@ -209,13 +212,7 @@ fn association_target_role_is_really_cleared() {
     tf.apply();
 
     // Removing target_role_arn clears it in EKS, not only in the state.
-    tf.write_config(
-        &(provider("")
-            + &association(&format!(
-                "  role_arn = \"{}\"\n  tags = {{ app = \"carts\" }}",
-                role("shop")
-            ))),
-    );
+    tf.write_config(&config(carts_with_role("shop").arg("tags", tags)));
     tf.apply();
     tf.assert_plan_empty();
     let stored = stored(&stack);
@@ -237,13 +234,8 @@ const SESSION_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"
 #[test]
 fn association_policy_with_disabled_session_tags() {
     let (stack, tf) = setup();
-    let hcl = |policy_expr: &str| {
-        provider("")
-            + &association(&format!(
-                "  role_arn             = \"{}\"\n  disable_session_tags = true\n  policy               = {policy_expr}",
-                role("shop")
-            ))
-    };
+    let without_tags = || carts_with_role("shop").arg("disable_session_tags", true);
+    let hcl = |policy_expr: &str| config(without_tags().arg("policy", policy_expr));
     tf.write_config(&hcl(&format!("jsonencode({})", hcl_policy())));
     tf.apply();
     tf.assert_plan_empty();
@@ -281,13 +273,7 @@ fn association_policy_with_disabled_session_tags() {
     tf.assert_plan_empty();
 
     // Removing the policy clears it.
-    tf.write_config(
-        &(provider("")
-            + &association(&format!(
-                "  role_arn             = \"{}\"\n  disable_session_tags = true",
-                role("shop")
-            ))),
-    );
+    tf.write_config(&config(without_tags()));
     tf.apply();
     tf.assert_plan_empty();
     assert!(stack.associations(CLUSTER)[0]
@@ -309,14 +295,8 @@ fn hcl_policy() -> &'static str {
 #[test]
 fn association_policy_without_disabled_session_tags_fails_at_plan() {
     let (stack, tf) = setup();
-    tf.write_config(
-        &(provider("")
-            + &association(&format!(
-                "  role_arn = \"{}\"\n  policy   = {:?}",
-                role("shop"),
-                SESSION_POLICY
-            ))),
-    );
+    let policy = format!("{SESSION_POLICY:?}");
+    tf.write_config(&config(carts_with_role("shop").arg("policy", policy)));
     let out = tf.plan_fails();
     assert!(
         out.contains("policy requires disable_session_tags = true"),
@@ -330,8 +310,8 @@ fn association_policy_without_disabled_session_tags_fails_at_plan() {
 fn association_tags_with_default_tags() {
     let (stack, tf) = setup();
     let with = |provider_extra: &str, tags: &str| {
-        provider(provider_extra)
-            + &association(&format!("  role_arn = \"{}\"\n{tags}", role("shop")))
+        let provider = hcl::provider().lines(provider_extra);
+        format!("{provider}{}", carts_with_role("shop").lines(tags))
     };
     let defaults = "  default_tags {\n    tags = { team = \"platform\", env = \"prod\" }\n  }";
 
@@ -393,16 +373,12 @@ fn association_tags_with_default_tags() {
 #[test]
 fn association_disappears_and_is_planned_again() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
-    let id = tf.resource("aws_eks_pod_identity_association.this")["association_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
 
     // Deleted out of band: delete the cluster's associations by recreating the cluster is not
     // what we want; delete just this one through the EKS API as another tool would.
-    delete_association(&stack, &id);
+    delete_out_of_band(&stack, &tf);
     let actions = tf.planned_actions();
     assert_eq!(
         actions.get("aws_eks_pod_identity_association.this"),
@@ -424,7 +400,7 @@ fn association_disappears_and_is_planned_again() {
 #[test]
 fn association_cluster_deleted_then_refresh_and_destroy_succeed() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
     stack.delete_cluster(CLUSTER);
     tf.refresh();
@@ -439,13 +415,9 @@ fn association_cluster_deleted_then_refresh_and_destroy_succeed() {
 #[test]
 fn association_destroy_tolerates_not_found() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
-    let id = tf.resource("aws_eks_pod_identity_association.this")["association_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    delete_association(&stack, &id);
+    delete_out_of_band(&stack, &tf);
     // -refresh=false: the delete itself meets the missing association.
     let run = tf.run(&["destroy", "-auto-approve", "-input=false", "-refresh=false"]);
     assert!(run.success(), "{}", run.output());
@@ -455,16 +427,11 @@ fn association_destroy_tolerates_not_found() {
 fn association_duplicate_names_the_existing_one_and_the_import_command() {
     let (stack, tf) = setup();
     let other = Terraform::new(&stack);
-    other.write_config(
-        &(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))),
-    );
+    other.write_config(&config(carts_with_role("shop")));
     other.apply();
-    let existing = other.resource("aws_eks_pod_identity_association.this")["association_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let existing = association_id(&other);
 
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     let out = tf.apply_fails();
     assert!(
         out.contains(&format!(
@@ -489,7 +456,7 @@ fn association_duplicate_names_the_existing_one_and_the_import_command() {
 fn association_create_survives_iam_propagation_errors() {
     let (stack, tf) = setup();
     stack.inject_fault(json!({"kind": "role_not_found", "role_arn": role("fresh"), "count": 3}));
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("fresh")))));
+    tf.write_config(&config(carts_with_role("fresh")));
     tf.apply();
     tf.assert_plan_empty();
     let creates = stack
@@ -505,10 +472,10 @@ fn association_create_survives_iam_propagation_errors() {
 #[test]
 fn association_update_survives_iam_propagation_errors() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
     stack.inject_fault(json!({"kind": "role_not_found", "role_arn": role("fresh"), "count": 2}));
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("fresh")))));
+    tf.write_config(&config(carts_with_role("fresh")));
     tf.apply();
     tf.assert_plan_empty();
     assert_eq!(stored(&stack)[0]["roleArn"], json!(role("fresh")));
@@ -518,7 +485,7 @@ fn association_update_survives_iam_propagation_errors() {
 fn association_create_whose_response_is_lost_is_not_duplicated() {
     let (stack, tf) = setup();
     stack.inject_fault(json!({"kind": "drop_after_commit", "operation": "CreatePodIdentityAssociation", "count": 1}));
-    tf.write_config(&(provider("") + &association(&format!("  role_arn = \"{}\"", role("shop")))));
+    tf.write_config(&config(carts_with_role("shop")));
     tf.apply();
     tf.assert_plan_empty();
     let all = stored(&stack);
@@ -538,9 +505,8 @@ fn association_create_whose_response_is_lost_is_not_duplicated() {
 #[test]
 fn association_role_from_another_account_is_refused_at_plan() {
     let (stack, tf) = setup();
-    tf.write_config(
-        &(provider("") + &association("  role_arn = \"arn:aws:iam::111122223333:role/elsewhere\"")),
-    );
+    let elsewhere = "arn:aws:iam::111122223333:role/elsewhere";
+    tf.write_config(&config(carts().string("role_arn", elsewhere)));
     let out = tf.plan_fails();
     assert!(out.contains("Invalid role_arn"), "{out}");
     assert!(
@@ -579,34 +545,15 @@ const BAD_INPUTS: &[(&str, &str, &str)] = &[
     ("tags = { for i in range(51) : \"k${i}\" => \"v\" }", "Invalid tags", "at most 50"),
 ];
 
-/// Replace one argument line of the base association, or add it.
-fn with_argument(line: &str) -> String {
-    let mut args = [
-        ("cluster_name", format!("\"{CLUSTER}\"")),
-        ("namespace", "\"carts\"".to_string()),
-        ("service_account", "\"carts\"".to_string()),
-        ("role_arn", format!("\"{}\"", role("shop"))),
-    ];
-    let mut extra = Vec::new();
-    for part in line.split('\n') {
-        let part = part.trim();
-        let (key, value) = part.split_once('=').expect("key = value");
-        let (key, value) = (key.trim(), value.trim().to_string());
-        match args.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => extra.push((key, value)),
-        }
-    }
-    let body: Vec<String> = args
-        .iter()
-        .map(|(k, v)| (*k, v))
-        .chain(extra.iter().map(|(k, v)| (*k, v)))
-        .map(|(k, v)| format!("  {k} = {v}"))
-        .collect();
-    format!(
-        "resource \"aws_eks_pod_identity_association\" \"this\" {{\n  provider = podidentity\n{}\n}}\n",
-        body.join("\n")
-    )
+/// The base association with each `key = value` line of `lines` replacing its argument or
+/// added.
+fn with_argument(lines: &str) -> Block {
+    lines
+        .split('\n')
+        .map(|line| line.split_once('=').expect("key = value"))
+        .fold(carts_with_role("shop"), |block, (key, value)| {
+            block.arg(key.trim(), value.trim())
+        })
 }
 
 #[test]
@@ -615,7 +562,7 @@ fn association_bad_inputs_fail_at_plan_without_any_eks_call() {
     let (stack, tf) = setup();
     let mut failures = Vec::new();
     for (line, summary, detail) in BAD_INPUTS {
-        tf.write_config(&(provider("") + &with_argument(line)));
+        tf.write_config(&config(with_argument(line)));
         let run = tf.run(&["plan", "-input=false"]);
         let out = run.flat_output();
         if run.success() || !out.contains(summary) || !out.contains(detail) {
@@ -636,26 +583,24 @@ fn association_bad_inputs_fail_at_plan_without_any_eks_call() {
 #[test]
 fn association_data_source_finds_one_association() {
     let (stack, tf) = setup();
-    tf.write_config(&(provider("")
-        + &association(&format!(
-            "  role_arn        = \"{}\"\n  target_role_arn = \"arn:aws:iam::111122223333:role/reader\"\n  tags = {{ app = \"carts\" }}",
-            role("shop")
-        ))));
+    let reader_role = "arn:aws:iam::111122223333:role/reader";
+    let carts = carts_with_role("shop")
+        .string("target_role_arn", reader_role)
+        .arg("tags", r#"{ app = "carts" }"#);
+    tf.write_config(&config(carts));
     tf.apply();
     let created = tf.resource("aws_eks_pod_identity_association.this");
 
     let reader = Terraform::new(&stack);
-    reader.write_config(&format!(
-        r#"{}
-data "aws_eks_pod_identity_association" "carts" {{
-  provider        = podidentity
-  cluster_name    = "{CLUSTER}"
-  namespace       = "carts"
-  service_account = "carts"
-}}
-"#,
-        provider("")
-    ));
+    let lookup = |name: &str, service_account: &str| {
+        config(hcl::association_data_source(
+            name,
+            CLUSTER,
+            "carts",
+            service_account,
+        ))
+    };
+    reader.write_config(&lookup("carts", "carts"));
     reader.apply();
     let found = reader.resource("data.aws_eks_pod_identity_association.carts");
     for key in [
@@ -670,17 +615,7 @@ data "aws_eks_pod_identity_association" "carts" {{
     assert_eq!(found["tags"], json!({"app": "carts"}));
     assert_eq!(found["disable_session_tags"], json!(false));
 
-    reader.write_config(&format!(
-        r#"{}
-data "aws_eks_pod_identity_association" "nobody" {{
-  provider        = podidentity
-  cluster_name    = "{CLUSTER}"
-  namespace       = "carts"
-  service_account = "nobody"
-}}
-"#,
-        provider("")
-    ));
+    reader.write_config(&lookup("nobody", "nobody"));
     let out = reader.plan_fails();
     assert!(out.contains("Pod identity association not found"), "{out}");
     assert!(out.contains("carts/nobody"), "{out}");
@@ -690,8 +625,8 @@ data "aws_eks_pod_identity_association" "nobody" {{
 fn associations_data_source_pages_through_every_association() {
     let (stack, tf) = setup();
     // 105 associations: more than one page of ListPodIdentityAssociations (at most 100 a page).
-    tf.write_config(&format!(
-        r#"{}
+    tf.write_config(&config(format!(
+        r#"
 resource "aws_eks_pod_identity_association" "many" {{
   provider        = podidentity
   count           = 105
@@ -701,34 +636,21 @@ resource "aws_eks_pod_identity_association" "many" {{
   role_arn        = count.index < 5 ? "{}" : "{}"
 }}
 "#,
-        provider(""),
         role("orders"),
         role("carts")
-    ));
+    )));
     let run = tf.run(&["apply", "-auto-approve", "-input=false", "-parallelism=20"]);
     assert!(run.success(), "{}", run.output());
     assert_eq!(stored(&stack).len(), 105);
 
     let reader = Terraform::new(&stack);
-    reader.write_config(&format!(
-        r#"{}
-data "aws_eks_pod_identity_associations" "all" {{
-  provider     = podidentity
-  cluster_name = "{CLUSTER}"
-}}
-data "aws_eks_pod_identity_associations" "orders" {{
-  provider     = podidentity
-  cluster_name = "{CLUSTER}"
-  namespace    = "orders"
-}}
-data "aws_eks_pod_identity_associations" "one" {{
-  provider        = podidentity
-  cluster_name    = "{CLUSTER}"
-  service_account = "sa-042"
-}}
-"#,
-        provider("")
-    ));
+    let listing = |name: &str| hcl::associations_data_source(name, CLUSTER);
+    reader.write_config(&config(format!(
+        "{}{}{}",
+        listing("all"),
+        listing("orders").string("namespace", "orders"),
+        listing("one").string("service_account", "sa-042")
+    )));
     stack.clear_eks_requests();
     reader.apply();
     let all = reader.resource("data.aws_eks_pod_identity_associations.all");
@@ -775,23 +697,8 @@ data "aws_eks_pod_identity_associations" "one" {{
 #[test]
 fn associations_data_source_on_a_missing_cluster_fails() {
     let (_stack, tf) = setup();
-    tf.write_config(&format!(
-        "{}\ndata \"aws_eks_pod_identity_associations\" \"all\" {{\n  provider = podidentity\n  cluster_name = \"shop-gone\"\n}}\n",
-        provider("")
-    ));
+    tf.write_config(&config(hcl::associations_data_source("all", "shop-gone")));
     let out = tf.plan_fails();
     assert!(out.contains("Cluster not found"), "{out}");
     assert!(out.contains("shop-gone"), "{out}");
-}
-
-/// Delete one association through the EKS API, as another tool would.
-fn delete_association(stack: &Stack, id: &str) {
-    let eks = stack.eks_api();
-    eks.run(
-        eks.client
-            .delete_pod_identity_association()
-            .cluster_name(CLUSTER)
-            .association_id(id)
-            .send(),
-    );
 }

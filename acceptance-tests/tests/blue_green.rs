@@ -117,7 +117,7 @@ fn blue_green_upgrade_lifecycle() {
 
     story.green.destroy();
     story.common.destroy();
-    assert!(story.trust_policy_in_iam().is_err(), "role deleted");
+    assert!(!story.role_exists().expect("GetRole"), "role deleted");
 }
 
 #[test]

@@ -2,27 +2,34 @@
 //! emulator: endpoints, credentials, region, account guards, retries, logging, and what a person
 //! sees when running the binary by hand.
 
-use acceptance::harness::{MotoOptions, Stack, Terraform, ACCOUNT_ID, SECRET_ACCESS_KEY};
+use acceptance::harness::{
+    hcl, MotoOptions, Stack, Terraform, ACCESS_KEY_ID, ACCOUNT_ID, REGION, SECRET_ACCESS_KEY,
+};
 use serde_json::json;
 
 /// A configuration that makes terraform configure the provider and call EKS once.
 fn config_with(provider_body: &str) -> String {
     format!(
-        r#"
-provider "podidentity" {{
-{provider_body}
-}}
-
-data "aws_eks_pod_identity_associations" "all" {{
-  provider     = podidentity
-  cluster_name = "shop-blue"
-}}
-
-output "count" {{
-  value = length(data.aws_eks_pod_identity_associations.all.associations)
-}}
-"#
+        "{}{}{}",
+        hcl::provider().lines(provider_body),
+        hcl::associations_data_source("all", "shop-blue"),
+        hcl::output(
+            "count",
+            "length(data.aws_eks_pod_identity_associations.all.associations)"
+        )
     )
+}
+
+/// The STS actions moto received, in order.
+fn sts_actions(stack: &Stack) -> Vec<String> {
+    stack
+        .moto
+        .requests()
+        .expect("moto recording")
+        .into_iter()
+        .filter(|r| r.service == "sts")
+        .map(|r| r.action)
+        .collect()
 }
 
 fn stack_with_cluster() -> Stack {
@@ -39,14 +46,7 @@ fn provider_configures_against_the_stack_from_environment_variables() {
     tf.apply();
     assert_eq!(tf.outputs()["count"], json!(0));
 
-    let sts: Vec<_> = stack
-        .moto
-        .requests()
-        .expect("moto recording")
-        .into_iter()
-        .filter(|r| r.service == "sts")
-        .map(|r| r.action)
-        .collect();
+    let sts = sts_actions(&stack);
     assert!(
         sts.contains(&"GetCallerIdentity".to_string()),
         "credentials validated: {sts:?}"
@@ -56,10 +56,12 @@ fn provider_configures_against_the_stack_from_environment_variables() {
         .contains(&"ListPodIdentityAssociations".to_string()));
     let requests = stack.eks_requests();
     assert!(
-        requests
-            .iter()
-            .all(|r| r["access_key_id"] == acceptance::harness::ACCESS_KEY_ID),
+        requests.iter().all(|r| r["access_key_id"] == ACCESS_KEY_ID),
         "every EKS call is SigV4-signed with the configured key: {requests:?}"
+    );
+    assert!(
+        requests.iter().all(|r| r["region"] == REGION),
+        "and signed for the configured region: {requests:?}"
     );
 }
 
@@ -151,16 +153,22 @@ fn an_allowed_account_passes() {
     tf.apply();
 }
 
+/// `terraform validate` of [`config_with`] `provider_body`, which must fail; its output.
+fn validate_fails(stack: &Stack, provider_body: &str) -> String {
+    let tf = Terraform::new(stack);
+    tf.write_config(&config_with(provider_body));
+    let run = tf.validate();
+    assert!(!run.success());
+    run.flat_output()
+}
+
 #[test]
 fn both_account_guards_fail_validation_without_any_call() {
     let stack = stack_with_cluster();
-    let tf = Terraform::new(&stack);
-    tf.write_config(&config_with(
+    let out = validate_fails(
+        &stack,
         "  allowed_account_ids   = [\"111122223333\"]\n  forbidden_account_ids = [\"444455556666\"]",
-    ));
-    let run = tf.validate();
-    assert!(!run.success());
-    let out = run.flat_output();
+    );
     assert!(out.contains("Conflicting account guards"), "{out}");
     assert!(out.contains("forbidden_account_ids"), "{out}");
     assert!(stack.moto.requests().expect("recording").is_empty());
@@ -169,13 +177,10 @@ fn both_account_guards_fail_validation_without_any_call() {
 #[test]
 fn invalid_provider_arguments_name_the_attribute() {
     let stack = stack_with_cluster();
-    let tf = Terraform::new(&stack);
-    tf.write_config(&config_with(
+    let out = validate_fails(
+        &stack,
         "  max_retries = -3\n  assume_role {\n    role_arn = \"deployer\"\n    duration = \"3 days\"\n  }",
-    ));
-    let run = tf.validate();
-    assert!(!run.success());
-    let out = run.flat_output();
+    );
     assert!(out.contains("Invalid max_retries"), "{out}");
     assert!(out.contains("Invalid assume_role.role_arn"), "{out}");
     assert!(out.contains("Invalid assume_role.duration"), "{out}");
@@ -216,25 +221,20 @@ fn skip_credentials_validation_skips_sts() {
     let tf = Terraform::new(&stack);
     tf.write_config(&config_with("  skip_credentials_validation = true"));
     tf.apply();
-    let sts = stack
-        .moto
-        .requests()
-        .expect("recording")
-        .into_iter()
-        .filter(|r| r.service == "sts")
-        .count();
-    assert_eq!(sts, 0);
+    assert_eq!(sts_actions(&stack), Vec::<String>::new());
 }
 
 #[test]
 fn shared_credentials_file_and_profile_are_read() {
     let stack = stack_with_cluster();
+    let (key, secret) = ("AKIAPROFILEKEY000001", "profile-secret");
+    stack.add_eks_credentials(key, secret, None);
     let mut tf = Terraform::new(&stack);
     tf.unset_env("AWS_ACCESS_KEY_ID")
         .unset_env("AWS_SECRET_ACCESS_KEY");
     tf.write_file(
         "creds/credentials",
-        "[ops]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile-secret\n",
+        &format!("[ops]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
     );
     let creds = tf.dir().join("creds/credentials");
     tf.write_config(&config_with(&format!(
@@ -247,7 +247,7 @@ fn shared_credentials_file_and_profile_are_read() {
         .iter()
         .map(|r| r["access_key_id"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert!(keys.iter().all(|k| k == "AKIAPROFILEKEY000001"), "{keys:?}");
+    assert!(keys.iter().all(|k| k == key), "{keys:?}");
 }
 
 #[test]
@@ -258,14 +258,7 @@ fn assume_role_calls_sts_and_uses_the_role_credentials() {
         "  assume_role {{\n    role_arn     = \"arn:aws:iam::{ACCOUNT_ID}:role/deployer\"\n    session_name = \"platform-ci\"\n    duration     = \"30m\"\n  }}"
     )));
     tf.apply();
-    let sts: Vec<String> = stack
-        .moto
-        .requests()
-        .expect("recording")
-        .into_iter()
-        .filter(|r| r.service == "sts")
-        .map(|r| r.action)
-        .collect();
+    let sts = sts_actions(&stack);
     assert!(sts.contains(&"AssumeRole".to_string()), "{sts:?}");
     let keys: Vec<String> = stack
         .eks_requests()
@@ -274,9 +267,25 @@ fn assume_role_calls_sts_and_uses_the_role_credentials() {
         .collect();
     assert!(!keys.is_empty());
     assert!(
-        keys.iter().all(|k| k != acceptance::harness::ACCESS_KEY_ID),
+        keys.iter().all(|k| k != ACCESS_KEY_ID),
         "EKS calls use the assumed role's keys, not the base ones: {keys:?}"
     );
+}
+
+#[test]
+fn assume_role_reaches_sts_through_the_endpoints_block() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    // Nothing listens there: if the variable won for the call that assumes the role, it would
+    // fail.
+    tf.set_env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+    tf.write_config(&config_with(&format!(
+        "  endpoints {{\n    sts = \"{}\"\n  }}\n  assume_role {{\n    role_arn = \"arn:aws:iam::{ACCOUNT_ID}:role/deployer\"\n  }}",
+        stack.moto.url()
+    )));
+    tf.apply();
+    let sts = sts_actions(&stack);
+    assert!(sts.contains(&"AssumeRole".to_string()), "{sts:?}");
 }
 
 #[test]
@@ -314,12 +323,12 @@ fn max_retries_zero_surfaces_throttling() {
 #[test]
 fn trace_logs_reach_terraform_without_credentials() {
     let stack = stack_with_cluster();
+    let token = "podidentity-session-token-must-never-be-logged";
+    // With a session token the test key is a temporary credential: EKS needs the token too.
+    stack.add_eks_credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY, Some(token));
     let mut tf = Terraform::new(&stack);
     tf.set_env("TF_LOG", "TRACE");
-    tf.set_env(
-        "AWS_SESSION_TOKEN",
-        "podidentity-session-token-must-never-be-logged",
-    );
+    tf.set_env("AWS_SESSION_TOKEN", token);
     tf.write_config(&config_with(""));
     let run = tf.apply();
     let log = run.output();
@@ -331,10 +340,7 @@ fn trace_logs_reach_terraform_without_credentials() {
         !log.contains(SECRET_ACCESS_KEY),
         "secret key leaked into the log"
     );
-    assert!(
-        !log.contains("podidentity-session-token-must-never-be-logged"),
-        "session token leaked into the log"
-    );
+    assert!(!log.contains(token), "session token leaked into the log");
 }
 
 #[test]

@@ -3,7 +3,8 @@
 
 use std::future::Future;
 
-use acceptance::harness::{Sdk, Stack, Terraform, ACCOUNT_ID};
+use acceptance::harness::{hcl, Sdk, Stack, Terraform, ACCOUNT_ID};
+use aws_sdk_iam::operation::get_role::GetRoleError;
 use serde_json::{json, Value};
 
 const ADDRESS: &str = "aws_eks_pod_identity_role.shared";
@@ -45,10 +46,23 @@ impl Iam {
             .expect("role")
     }
 
+    /// Whether IAM has the role: only NoSuchEntity means it does not; any other error fails
+    /// the test.
     fn exists(&self, name: &str) -> bool {
-        self.sdk
+        match self
+            .sdk
             .try_run(self.client.get_role().role_name(name).send())
-            .is_ok()
+        {
+            Ok(_) => true,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(GetRoleError::is_no_such_entity_exception) =>
+            {
+                false
+            }
+            Err(err) => panic!("GetRole {name}: {err:?}"),
+        }
     }
 
     fn attached(&self, name: &str) -> Vec<String> {
@@ -94,20 +108,13 @@ fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
+/// The role resource `shared` with these argument lines, and its ARN as output `arn`.
 fn role_config(args: &str) -> String {
     format!(
-        r#"
-provider "podidentity" {{}}
-
-resource "aws_eks_pod_identity_role" "shared" {{
-  provider = podidentity
-{args}
-}}
-
-output "arn" {{
-  value = aws_eks_pod_identity_role.shared.arn
-}}
-"#
+        "{}{}{}",
+        hcl::provider(),
+        hcl::role("shared").lines(args),
+        hcl::output("arn", "aws_eks_pod_identity_role.shared.arn")
     )
 }
 
@@ -509,19 +516,16 @@ fn role_refresh_costs_three_calls_plus_one_per_inline_policy() {
     );
 }
 
+/// The association `app` of app/app-sa in `cluster`, no role yet.
+fn app_association(cluster: &str) -> hcl::Block {
+    hcl::association("app", cluster, "app", "app-sa")
+}
+
 fn association_using(role_arn: &str, cluster: &str) -> String {
     format!(
-        r#"
-provider "podidentity" {{}}
-
-resource "aws_eks_pod_identity_association" "app" {{
-  provider        = podidentity
-  cluster_name    = "{cluster}"
-  namespace       = "app"
-  service_account = "app-sa"
-  role_arn        = "{role_arn}"
-}}
-"#
+        "{}{}",
+        hcl::provider(),
+        app_association(cluster).string("role_arn", role_arn)
     )
 }
 
@@ -791,18 +795,11 @@ fn role_bad_inputs_fail_at_plan_without_any_iam_call() {
 fn role_and_its_associations_in_one_configuration_destroy_together() {
     let (stack, tf, iam) = setup();
     stack.create_cluster("shop-blue");
+    let association =
+        app_association("shop-blue").arg("role_arn", "aws_eks_pod_identity_role.shared.arn");
     tf.write_config(&format!(
-        "{}\n{}",
-        role_config("  name = \"shop-together\""),
-        r#"
-resource "aws_eks_pod_identity_association" "app" {
-  provider        = podidentity
-  cluster_name    = "shop-blue"
-  namespace       = "app"
-  service_account = "app-sa"
-  role_arn        = aws_eks_pod_identity_role.shared.arn
-}
-"#
+        "{}{association}",
+        role_config("  name = \"shop-together\"")
     ));
     tf.apply();
     tf.assert_plan_empty();

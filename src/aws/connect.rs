@@ -6,11 +6,12 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
+use aws_types::origin::Origin;
 
 use crate::aws::errors::from_sdk;
+use crate::aws::settings::ProviderSettings;
 use crate::aws::AwsContext;
 use crate::error::{AwsErrorKind, Error};
-use crate::provider::ProviderSettings;
 use crate::validate::attr;
 
 /// Load the AWS configuration, assume a role if asked, build the EKS, IAM and STS clients and,
@@ -29,21 +30,18 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
                 .into(),
         })?;
 
+    let endpoints = &settings.endpoints;
     let sdk = match &settings.assume_role {
         None => base,
         Some(role) => {
-            // The STS endpoint override must also reach the STS client that assumes the role.
-            let for_sts = match &settings.endpoints.sts {
-                Some(url) => base.to_builder().endpoint_url(url).build(),
-                None => base.clone(),
-            };
             let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
                 .session_name(
                     role.session_name
                         .clone()
                         .unwrap_or_else(|| "terraform-provider-podidentity".to_string()),
                 )
-                .configure(&for_sts);
+                // The STS endpoint override must also reach the STS client that assumes the role.
+                .configure(&for_service(&base, endpoints.sts.as_deref()));
             if let Some(id) = &role.external_id {
                 builder = builder.external_id(id.clone());
             }
@@ -56,25 +54,9 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
                 .build()
         }
     };
-
-    let mut eks_config = aws_sdk_eks::config::Builder::from(&sdk);
-    // Only an explicit override: setting None would drop AWS_ENDPOINT_URL_* from the environment.
-    if let Some(url) = &settings.endpoints.eks {
-        eks_config.set_endpoint_url(Some(url.clone()));
-    }
-    let eks = aws_sdk_eks::Client::from_conf(eks_config.build());
-    let mut iam_config = aws_sdk_iam::config::Builder::from(&sdk);
-    // Only an explicit override: setting None would drop AWS_ENDPOINT_URL_* from the environment.
-    if let Some(url) = &settings.endpoints.iam {
-        iam_config.set_endpoint_url(Some(url.clone()));
-    }
-    let iam = aws_sdk_iam::Client::from_conf(iam_config.build());
-    let mut sts_config = aws_sdk_sts::config::Builder::from(&sdk);
-    // Only an explicit override: setting None would drop AWS_ENDPOINT_URL_* from the environment.
-    if let Some(url) = &settings.endpoints.sts {
-        sts_config.set_endpoint_url(Some(url.clone()));
-    }
-    let sts = aws_sdk_sts::Client::from_conf(sts_config.build());
+    let eks = aws_sdk_eks::Client::new(&for_service(&sdk, endpoints.eks.as_deref()));
+    let iam = aws_sdk_iam::Client::new(&for_service(&sdk, endpoints.iam.as_deref()));
+    let sts = aws_sdk_sts::Client::new(&for_service(&sdk, endpoints.sts.as_deref()));
 
     let guards =
         !settings.allowed_account_ids.is_empty() || !settings.forbidden_account_ids.is_empty();
@@ -100,6 +82,20 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         account_id,
         default_tags: settings.default_tags.clone(),
     })
+}
+
+/// The configuration of one service's client: `sdk` with the endpoint the provider block sets
+/// for that service, if any. It is marked as set in code, so that it wins over
+/// `AWS_ENDPOINT_URL_<SERVICE>`; without one, the SDK reads those variables itself.
+fn for_service(sdk: &SdkConfig, endpoint: Option<&str>) -> SdkConfig {
+    match endpoint {
+        None => sdk.clone(),
+        Some(url) => {
+            let mut builder = sdk.to_builder().endpoint_url(url);
+            builder.insert_origin("endpoint_url", Origin::shared_config());
+            builder.build()
+        }
+    }
 }
 
 async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {

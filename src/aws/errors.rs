@@ -43,6 +43,21 @@ where
     AwsError { operation, kind }
 }
 
+/// `Ok(None)` when what was looked up does not exist (`ResourceNotFoundException`,
+/// `NoSuchEntity`).
+pub fn none_if_not_found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// `Ok` when a removal succeeded or what it would remove was already gone.
+pub fn ok_if_gone<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
+    none_if_not_found(result).map(|_| ())
+}
+
 /// The error code and message of an XML (`<Code>`, `<Message>`) or JSON (`__type`, `message`)
 /// error body.
 fn code_and_message_from_body(body: &[u8]) -> Option<(String, String)> {

@@ -1,8 +1,9 @@
-//! AWS client construction, error classification and retries.
+//! AWS client construction from the provider settings, error classification and retries.
 
 pub mod connect;
 pub mod errors;
 pub mod retry;
+pub mod settings;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

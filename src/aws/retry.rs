@@ -141,21 +141,22 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn gives_up_with_the_last_error_when_the_deadline_passes() {
-        let mut calls = 0u32;
+        let mut attempts = Vec::new();
         let result: Result<(), _> = retry(
             Backoff {
                 first: Duration::from_millis(100),
                 max: Duration::from_millis(100),
                 deadline: Duration::from_millis(350),
             },
-            |_| true,
-            |_| {
-                calls += 1;
-                async { Err(service_error("Retry")) }
+            |e| e.code().is_some_and(|c| c.starts_with("Busy")),
+            |n| {
+                attempts.push(n);
+                // Each attempt fails differently, so the error returned tells which one it was.
+                async move { Err(service_error(&format!("Busy{n}"))) }
             },
         )
         .await;
-        assert!(result.is_err());
-        assert_eq!(calls, 4, "first attempt plus three retries");
+        assert_eq!(attempts, [0, 1, 2, 3], "first attempt plus three retries");
+        assert_eq!(result.unwrap_err().code(), Some("Busy3"));
     }
 }

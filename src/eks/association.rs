@@ -2,126 +2,101 @@
 //! IAM role. A drop-in for hashicorp/aws's resource of the same name, with plan-time validation,
 //! a real clear of `target_role_arn`, idempotent creates and a helpful duplicate error.
 //!
-//! Reads top to bottom: state → schema → validation → plan → create → read → update → delete →
-//! import → state mapping → finders.
+//! Reads top to bottom: state → the resource (attributes with their checks and plan rules, the
+//! plan, read, create, update, delete) → create, update and import → state mapping. Its
+//! finders are in [`crate::eks::find`] and its unit tests in `association/tests.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use aws_sdk_eks::types::{PodIdentityAssociation, PodIdentityAssociationSummary};
+use aws_sdk_eks::types::PodIdentityAssociation;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::Schema;
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-use crate::aws::errors::from_sdk;
+use crate::aws::errors::{from_sdk, ok_if_gone};
 use crate::aws::retry::{retry, Backoff};
 use crate::aws::AwsContext;
+use crate::eks::find::{find_association_by_id, find_association_by_service_account};
 use crate::error::{AwsError, Error};
-use crate::resource::{Managed, ManagedResource, Warning};
+use crate::policy_json;
+use crate::resource::{ManagedResource, Warning};
 use crate::schema::{
-    block, computed, optional, optional_computed, required, string, string_map, ValueStr,
+    boolean, computed, optional, optional_computed, required, string, string_map, Attr,
 };
-use crate::tags::{self, TagMap};
+use crate::tags;
 use crate::validate::{self, attr, Problems};
-use crate::{policy_json, schema};
+use crate::value::{known_map, known_str, text, StringMap, ValueStr};
 
 /// The resource's state, attribute for attribute.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AssociationState {
-    #[serde(default)]
     pub id: Value<String>,
-    #[serde(default)]
     pub association_arn: Value<String>,
-    #[serde(default)]
     pub association_id: Value<String>,
-    #[serde(default)]
     pub cluster_name: Value<String>,
-    #[serde(default)]
     pub namespace: Value<String>,
-    #[serde(default)]
     pub service_account: Value<String>,
-    #[serde(default)]
     pub role_arn: Value<String>,
-    #[serde(default)]
     pub target_role_arn: Value<String>,
-    #[serde(default)]
     pub external_id: Value<String>,
-    #[serde(default)]
     pub disable_session_tags: Value<bool>,
-    #[serde(default)]
     pub policy: Value<String>,
-    #[serde(default)]
     pub owner_arn: Value<String>,
-    #[serde(default)]
-    pub tags: Value<TagMap>,
-    #[serde(default)]
-    pub tags_all: Value<TagMap>,
+    pub tags: Value<StringMap>,
+    pub tags_all: Value<StringMap>,
 }
 
-/// The resource type.
+/// The resource type `aws_eks_pod_identity_association`.
 #[derive(Debug, Clone, Copy)]
 pub struct Association;
 
-/// `aws_eks_pod_identity_association` as served to Terraform.
-pub type AssociationResource = Managed<Association>;
+#[async_trait]
+impl ManagedResource for Association {
+    type State = AssociationState;
 
-pub fn association_schema() -> Schema {
-    Schema {
-        version: 0,
-        block: block(
-            "Associates a Kubernetes service account of an EKS cluster with an IAM role through EKS Pod Identity.",
-            vec![
-                ("id", computed(string(), "The association ID (same as `association_id`).")),
-                ("association_arn", computed(string(), "ARN of the association.")),
-                ("association_id", computed(string(), "ID of the association, `a-` followed by 17 characters.")),
-                ("cluster_name", required(string(), "Name of the EKS cluster. Changing it replaces the association.")),
-                ("namespace", required(string(), "Kubernetes namespace of the service account (a DNS-1123 label). Changing it replaces the association.")),
-                ("service_account", required(string(), "Name of the Kubernetes service account (a DNS-1123 subdomain). Changing it replaces the association.")),
-                ("role_arn", required(string(), "ARN of the IAM role the service account's pods get credentials for. Must be in the cluster's account. Updated in place.")),
-                ("target_role_arn", optional(string(), "ARN of a role in another account to chain to from `role_arn`. Removing it clears the target role. Updated in place.")),
-                ("external_id", computed(string(), "External ID EKS uses when it assumes `target_role_arn`; put it in the target role's trust policy.")),
-                ("disable_session_tags", optional_computed(schema::boolean(), "Disable the session tags EKS adds (`eks-cluster-name`, `kubernetes-namespace`, ...). Default `false`. Updated in place.")),
-                ("policy", optional(string(), "Session policy (JSON) that further restricts the role's permissions. Requires `disable_session_tags = true`. Equivalent JSON gives no diff.")),
-                ("owner_arn", computed(string(), "ARN of the EKS add-on that owns the association, if any. Add-on owned associations cannot be managed here.")),
-                ("tags", optional(string_map(), "Tags of the association. Merged over the provider's `default_tags`.")),
-                ("tags_all", computed(string_map(), "All tags of the association, including the provider's `default_tags`.")),
-            ],
-            vec![],
-        ),
+    const NAME: &'static str = "eks_pod_identity_association";
+    const DESCRIPTION: &'static str = "Associates a Kubernetes service account of an EKS cluster with an IAM role through EKS Pod Identity.";
+
+    fn attributes() -> Vec<Attr> {
+        vec![
+            computed("id", string(), "The association ID (same as `association_id`).").use_state_for_unknown(),
+            computed("association_arn", string(), "ARN of the association.").use_state_for_unknown(),
+            computed("association_id", string(), "ID of the association, `a-` followed by 17 characters.").use_state_for_unknown(),
+            required("cluster_name", string(), "Name of the EKS cluster. Changing it replaces the association.")
+                .replace()
+                .check(validate::cluster_name),
+            required("namespace", string(), "Kubernetes namespace of the service account (a DNS-1123 label). Changing it replaces the association.")
+                .replace()
+                .check(validate::dns1123_label),
+            required("service_account", string(), "Name of the Kubernetes service account (a DNS-1123 subdomain). Changing it replaces the association.")
+                .replace()
+                .check(validate::dns1123_subdomain),
+            required("role_arn", string(), "ARN of the IAM role the service account's pods get credentials for. Must be in the cluster's account. Updated in place.")
+                .check(validate::iam_role_arn),
+            optional("target_role_arn", string(), "ARN of a role in another account to chain to from `role_arn`. Removing it clears the target role. Updated in place.")
+                .check(validate::iam_role_arn),
+            // Derived from target_role_arn in `plan`.
+            computed("external_id", string(), "External ID EKS uses when it assumes `target_role_arn`; put it in the target role's trust policy."),
+            optional_computed("disable_session_tags", boolean(), "Disable the session tags EKS adds (`eks-cluster-name`, `kubernetes-namespace`, ...). Default `false`. Updated in place.")
+                .default(false),
+            optional("policy", string(), "Session policy (JSON) that further restricts the role's permissions. Requires `disable_session_tags = true`. Equivalent JSON gives no diff.")
+                .check(validate::policy_document),
+            computed("owner_arn", string(), "ARN of the EKS add-on that owns the association, if any. Add-on owned associations cannot be managed here.").use_state_for_unknown(),
+            optional("tags", string_map(), "Tags of the association. Merged over the provider's `default_tags`.").check_tags(),
+            // Derived from tags and the provider's default_tags in `plan`.
+            computed("tags_all", string_map(), "All tags of the association, including the provider's `default_tags`."),
+        ]
     }
-}
 
-// ---------------------------------------------------------------------------------------------
-// Validation
-
-fn known_str(v: &Value<String>) -> Option<&str> {
-    v.as_ref_option().map(String::as_str)
-}
-
-/// Everything that can be checked without calling AWS. Unknown values are skipped: they are
-/// checked again when they are known (Terraform plans again during apply).
-pub fn validate_config(cfg: &AssociationState, defaults: &BTreeMap<String, String>) -> Problems {
-    let mut p = Problems::default();
-    p.check_known("cluster_name", &cfg.cluster_name, validate::cluster_name);
-    p.check_known("namespace", &cfg.namespace, validate::dns1123_label);
-    p.check_known(
-        "service_account",
-        &cfg.service_account,
-        validate::dns1123_subdomain,
-    );
-    p.check_known("role_arn", &cfg.role_arn, validate::iam_role_arn);
-    p.check_known(
-        "target_role_arn",
-        &cfg.target_role_arn,
-        validate::iam_role_arn,
-    );
-    if let Some(policy) = known_str(&cfg.policy) {
-        p.check(attr("policy"), "policy", validate::policy_document(policy));
-        if !matches!(
-            cfg.disable_session_tags,
+    fn validate(config: &AssociationState, _defaults: &BTreeMap<String, String>) -> Problems {
+        let mut p = Problems::default();
+        let session_tags_disabled = matches!(
+            config.disable_session_tags,
             Value::Value(true) | Value::Unknown
-        ) {
+        );
+        if known_str(&config.policy).is_some() && !session_tags_disabled {
             p.push(Error::invalid(
                 attr("policy"),
                 "policy requires disable_session_tags = true",
@@ -129,161 +104,53 @@ pub fn validate_config(cfg: &AssociationState, defaults: &BTreeMap<String, Strin
                  disable_session_tags = true in this resource, or remove policy.",
             ));
         }
-    }
-    if let Some(own) = tags::known(&cfg.tags) {
-        validate::tags(&mut p, "tags", &own);
-        let mut all = defaults.clone();
-        all.extend(own);
-        if all.len() > 50 && p.is_empty() {
-            p.check(
-                attr("tags"),
-                "tags",
-                Err(format!(
-                    "tags and the provider's default_tags add up to {} tags; an association can have at most 50.",
-                    all.len()
-                )),
-            );
-        }
-    }
-    p
-}
-
-/// Checks that need the configured provider: the role must be in the caller's (the cluster's)
-/// account, which EKS would otherwise reject only at apply.
-fn validate_against_account(cfg: &AssociationState, ctx: &AwsContext) -> Problems {
-    let mut p = Problems::default();
-    if let (Some(role), Some(account)) = (known_str(&cfg.role_arn), ctx.account_id.as_deref()) {
-        let role_account = role.split(':').nth(4).unwrap_or_default();
-        if validate::iam_role_arn(role).is_ok() && role_account != account {
-            p.check(
-                attr("role_arn"),
-                "role_arn",
-                Err(format!(
-                    "the role is in account {role_account}, but the cluster and the provider's credentials are in account {account}. EKS Pod Identity needs a role of the cluster's account; to reach another account, set role_arn to a role of this account and target_role_arn to the other account's role."
-                )),
-            );
-        }
-    }
-    p
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plan
-
-/// The planned state from the proposed one. `prior` is `None` for a create.
-fn plan(
-    prior: Option<&AssociationState>,
-    proposed: AssociationState,
-    defaults: &BTreeMap<String, String>,
-) -> (AssociationState, Vec<AttributePath>) {
-    let mut planned = proposed;
-    let mut replace = Vec::new();
-
-    if planned.disable_session_tags.is_null() {
-        planned.disable_session_tags = Value::Value(false);
-    }
-    planned.tags_all = tags::plan_tags_all(&planned.tags, defaults);
-
-    match prior {
-        None => {
-            planned.id = Value::Unknown;
-            planned.association_arn = Value::Unknown;
-            planned.association_id = Value::Unknown;
-            planned.owner_arn = Value::Unknown;
-            planned.external_id = if planned.target_role_arn.is_null() {
-                Value::Null
-            } else {
-                Value::Unknown
-            };
-        }
-        Some(prior) => {
-            for (name, old, new) in [
-                ("cluster_name", &prior.cluster_name, &planned.cluster_name),
-                ("namespace", &prior.namespace, &planned.namespace),
-                (
-                    "service_account",
-                    &prior.service_account,
-                    &planned.service_account,
-                ),
-            ] {
-                if old != new {
-                    replace.push(attr(name));
-                }
-            }
-            planned.id = prior.id.clone();
-            planned.association_arn = prior.association_arn.clone();
-            planned.association_id = prior.association_id.clone();
-            planned.owner_arn = prior.owner_arn.clone();
-            // An equivalent policy document is no change: keep the text in state.
-            planned.policy = policy_json::keep_equivalent(&prior.policy, planned.policy);
-            // The external ID only changes with the target role.
-            planned.external_id = if planned.target_role_arn == prior.target_role_arn {
-                prior.external_id.clone()
-            } else if planned.target_role_arn.is_null() {
-                Value::Null
-            } else {
-                Value::Unknown
-            };
-        }
-    }
-    (planned, replace)
-}
-
-fn has_api_changes(prior: &AssociationState, planned: &AssociationState) -> bool {
-    prior.role_arn != planned.role_arn
-        || prior.target_role_arn != planned.target_role_arn
-        || prior.disable_session_tags != planned.disable_session_tags
-        || prior.policy != planned.policy
-}
-
-fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
-    match &state.owner_arn {
-        Value::Value(owner) if !owner.is_empty() => Err(Error::refused(
-            format!("Association owned by an EKS add-on cannot be {what}"),
-            format!(
-                "Association {} of {}/{} in cluster {} is owned by {owner}. Change it through the add-on's pod identity configuration (aws eks update-addon --pod-identity-associations, or the add-on resource), and remove it from this configuration with `terraform state rm`.",
-                state.association_id.as_str(),
-                state.namespace.as_str(),
-                state.service_account.as_str(),
-                state.cluster_name.as_str(),
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The Terraform resource
-
-#[async_trait]
-impl ManagedResource for Association {
-    type State = AssociationState;
-
-    fn schema() -> Schema {
-        association_schema()
+        p
     }
 
-    fn validate(config: &AssociationState, defaults: &BTreeMap<String, String>) -> Problems {
-        validate_config(config, defaults)
-    }
-
+    /// The role must be in the caller's (the cluster's) account, which EKS would otherwise
+    /// reject only at apply.
     fn validate_with_context(config: &AssociationState, ctx: &AwsContext) -> Problems {
-        validate_against_account(config, ctx)
+        let mut p = Problems::default();
+        if let (Some(role), Some(account)) =
+            (known_str(&config.role_arn), ctx.account_id.as_deref())
+        {
+            let role_account = role.split(':').nth(4).unwrap_or_default();
+            if validate::iam_role_arn(role).is_ok() && role_account != account {
+                p.check(
+                    attr("role_arn"),
+                    "role_arn",
+                    Err(format!(
+                        "the role is in account {role_account}, but the cluster and the provider's credentials are in account {account}. EKS Pod Identity needs a role of the cluster's account; to reach another account, set role_arn to a role of this account and target_role_arn to the other account's role."
+                    )),
+                );
+            }
+        }
+        p
     }
 
     fn plan(
         prior: Option<&AssociationState>,
-        proposed: AssociationState,
+        mut planned: AssociationState,
         _config: &AssociationState,
         defaults: &BTreeMap<String, String>,
-    ) -> Result<(AssociationState, Vec<AttributePath>), Error> {
-        let (planned, replace) = plan(prior, proposed, defaults);
+    ) -> Result<AssociationState, Error> {
+        planned.tags_all = tags::plan_tags_all(&planned.tags, defaults);
+        // The external ID only changes with the target role.
+        planned.external_id = match prior {
+            Some(prior) if planned.target_role_arn == prior.target_role_arn => {
+                prior.external_id.clone()
+            }
+            _ if planned.target_role_arn.is_null() => Value::Null,
+            _ => Value::Unknown,
+        };
         if let Some(prior) = prior {
+            // An equivalent policy document is no change: keep the text in state.
+            planned.policy = policy_json::keep_equivalent(&prior.policy, planned.policy);
             if planned != *prior {
                 refuse_owned(prior, "changed")?;
             }
         }
-        Ok((planned, replace))
+        Ok(planned)
     }
 
     async fn read(
@@ -345,7 +212,7 @@ impl ManagedResource for Association {
     async fn delete(ctx: &AwsContext, state: &AssociationState) -> Result<(), Error> {
         let cluster = state.cluster_name.as_str();
         let id = state.association_id.as_str();
-        let result = ctx
+        let deleted = ctx
             .eks
             .delete_pod_identity_association()
             .cluster_name(cluster)
@@ -353,19 +220,40 @@ impl ManagedResource for Association {
             .send()
             .await
             .map_err(|e| from_sdk("DeletePodIdentityAssociation", e));
-        match result {
-            // Already gone (or its cluster is): the goal is reached.
-            Ok(_) => Ok(()),
-            Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(Error::aws(
+        // Already gone (or its cluster is): the goal is reached.
+        ok_if_gone(deleted).map_err(|err| {
+            Error::aws(
                 format!("Deleting pod identity association {id} of cluster {cluster}"),
                 err,
-            )),
-        }
+            )
+        })
     }
 
     async fn import(ctx: &AwsContext, id: &str) -> Result<AssociationState, Error> {
         import_association(ctx, id).await
+    }
+}
+
+fn has_api_changes(prior: &AssociationState, planned: &AssociationState) -> bool {
+    prior.role_arn != planned.role_arn
+        || prior.target_role_arn != planned.target_role_arn
+        || prior.disable_session_tags != planned.disable_session_tags
+        || prior.policy != planned.policy
+}
+
+fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
+    match &state.owner_arn {
+        Value::Value(owner) if !owner.is_empty() => Err(Error::refused(
+            format!("Association owned by an EKS add-on cannot be {what}"),
+            format!(
+                "Association {} of {}/{} in cluster {} is owned by {owner}. Change it through the add-on's pod identity configuration (aws eks update-addon --pod-identity-associations, or the add-on resource), and remove it from this configuration with `terraform state rm`.",
+                state.association_id.as_str(),
+                state.namespace.as_str(),
+                state.service_account.as_str(),
+                state.cluster_name.as_str(),
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -391,7 +279,7 @@ async fn create_association(
     let cluster = planned.cluster_name.as_str();
     let namespace = planned.namespace.as_str();
     let service_account = planned.service_account.as_str();
-    let tags: HashMap<String, String> = tags::known(&planned.tags_all)
+    let tags: HashMap<String, String> = known_map(&planned.tags_all)
         .unwrap_or_default()
         .into_iter()
         .collect();
@@ -554,8 +442,8 @@ async fn update_association(
         }
     }
 
-    let old_tags = tags::known(&prior.tags_all).unwrap_or_default();
-    let new_tags = tags::known(&planned.tags_all).unwrap_or_default();
+    let old_tags = known_map(&prior.tags_all).unwrap_or_default();
+    let new_tags = known_map(&planned.tags_all).unwrap_or_default();
     let changes = tags::diff(&old_tags, &new_tags);
     if !changes.is_empty() {
         let arn = prior.association_arn.as_str().to_string();
@@ -705,10 +593,6 @@ pub fn state_from_api(
     prior: &AssociationState,
     defaults: &BTreeMap<String, String>,
 ) -> AssociationState {
-    let text = |v: Option<&str>| match v {
-        Some(s) if !s.is_empty() => Value::Value(s.to_string()),
-        _ => Value::Null,
-    };
     let policy = policy_json::keep_equivalent(&prior.policy, text(found.policy()));
     let api_tags: BTreeMap<String, String> = found
         .tags()
@@ -734,256 +618,5 @@ pub fn state_from_api(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Finders: "not found" (the association or its whole cluster) becomes `None` here, once.
-
-/// One DescribePodIdentityAssociation.
-pub async fn find_association_by_id(
-    ctx: &AwsContext,
-    cluster: &str,
-    association_id: &str,
-) -> Result<Option<PodIdentityAssociation>, AwsError> {
-    match ctx
-        .eks
-        .describe_pod_identity_association()
-        .cluster_name(cluster)
-        .association_id(association_id)
-        .send()
-        .await
-        .map_err(|e| from_sdk("DescribePodIdentityAssociation", e))
-    {
-        Ok(out) => Ok(out.association),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
-}
-
-/// The association of one service account, if any (ListPodIdentityAssociations with filters).
-pub async fn find_association_by_service_account(
-    ctx: &AwsContext,
-    cluster: &str,
-    namespace: &str,
-    service_account: &str,
-) -> Result<Option<PodIdentityAssociationSummary>, AwsError> {
-    let found = list_associations(ctx, cluster, Some(namespace), Some(service_account)).await?;
-    Ok(found.and_then(|list| list.into_iter().next()))
-}
-
-/// Every association summary of a cluster, optionally filtered, across all pages. `None` when the
-/// cluster does not exist.
-pub async fn list_associations(
-    ctx: &AwsContext,
-    cluster: &str,
-    namespace: Option<&str>,
-    service_account: Option<&str>,
-) -> Result<Option<Vec<PodIdentityAssociationSummary>>, AwsError> {
-    let result = ctx
-        .eks
-        .list_pod_identity_associations()
-        .cluster_name(cluster)
-        .set_namespace(namespace.map(str::to_string))
-        .set_service_account(service_account.map(str::to_string))
-        .max_results(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| from_sdk("ListPodIdentityAssociations", e));
-    match result {
-        Ok(all) => Ok(Some(all)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &str) -> Value<String> {
-        Value::Value(v.to_string())
-    }
-
-    fn config() -> AssociationState {
-        AssociationState {
-            cluster_name: s("shop-blue"),
-            namespace: s("carts"),
-            service_account: s("carts"),
-            role_arn: s("arn:aws:iam::123456789012:role/shop"),
-            ..Default::default()
-        }
-    }
-
-    fn invalid_paths(cfg: &AssociationState) -> Vec<String> {
-        validate_config(cfg, &BTreeMap::new()).paths()
-    }
-
-    #[test]
-    fn a_good_config_passes() {
-        assert!(invalid_paths(&config()).is_empty());
-    }
-
-    #[test]
-    fn policy_needs_disabled_session_tags() {
-        let mut cfg = config();
-        cfg.policy = s(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
-        );
-        assert_eq!(invalid_paths(&cfg), vec!["policy"]);
-        cfg.disable_session_tags = Value::Value(true);
-        assert!(invalid_paths(&cfg).is_empty());
-        cfg.disable_session_tags = Value::Unknown;
-        assert!(invalid_paths(&cfg).is_empty(), "unknown is checked later");
-    }
-
-    #[test]
-    fn unknown_values_are_not_judged() {
-        let cfg = AssociationState {
-            cluster_name: Value::Unknown,
-            namespace: Value::Unknown,
-            service_account: Value::Unknown,
-            role_arn: Value::Unknown,
-            ..Default::default()
-        };
-        assert!(invalid_paths(&cfg).is_empty());
-    }
-
-    #[test]
-    fn plan_create_marks_computed_unknown_and_defaults_session_tags() {
-        let defaults: BTreeMap<String, String> =
-            [("team".to_string(), "platform".to_string())].into();
-        let (planned, replace) = plan(None, config(), &defaults);
-        assert!(replace.is_empty());
-        assert!(planned.association_id.is_unknown());
-        assert_eq!(planned.disable_session_tags, Value::Value(false));
-        assert!(
-            planned.external_id.is_null(),
-            "no target role, no external id"
-        );
-        assert_eq!(tags::known(&planned.tags_all), Some(defaults));
-    }
-
-    fn prior() -> AssociationState {
-        let mut p = config();
-        p.id = s("a-0123456789abcdefg");
-        p.association_id = s("a-0123456789abcdefg");
-        p.association_arn = s("arn:aws:eks:eu-west-1:123456789012:podidentityassociation/shop-blue/a-0123456789abcdefg");
-        p.disable_session_tags = Value::Value(false);
-        p.target_role_arn = s("arn:aws:iam::111122223333:role/target");
-        p.external_id = s("ext-1");
-        p.tags_all = tags::to_value(&BTreeMap::new());
-        p
-    }
-
-    #[test]
-    fn plan_update_keeps_external_id_unless_the_target_changes() {
-        let mut proposed = prior();
-        proposed.role_arn = s("arn:aws:iam::123456789012:role/other");
-        let (planned, replace) = plan(Some(&prior()), proposed.clone(), &BTreeMap::new());
-        assert!(replace.is_empty(), "role_arn is updated in place");
-        assert_eq!(planned.external_id, s("ext-1"));
-
-        proposed.target_role_arn = s("arn:aws:iam::111122223333:role/another");
-        let (planned, _) = plan(Some(&prior()), proposed.clone(), &BTreeMap::new());
-        assert!(planned.external_id.is_unknown());
-
-        proposed.target_role_arn = Value::Null;
-        let (planned, _) = plan(Some(&prior()), proposed, &BTreeMap::new());
-        assert!(planned.external_id.is_null());
-    }
-
-    #[test]
-    fn plan_update_replaces_on_identity_changes() {
-        let mut proposed = prior();
-        proposed.namespace = s("orders");
-        let (_, replace) = plan(Some(&prior()), proposed, &BTreeMap::new());
-        assert_eq!(replace, vec![attr("namespace")]);
-    }
-
-    #[test]
-    fn equivalent_policy_is_no_change() {
-        let mut old = prior();
-        old.disable_session_tags = Value::Value(true);
-        old.policy = s(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
-        );
-        let mut proposed = old.clone();
-        proposed.policy = s(
-            r#"{ "Statement": { "Resource": "*", "Action": "s3:GetObject", "Effect": "Allow" }, "Version": "2012-10-17" }"#,
-        );
-        let (planned, _) = plan(Some(&old), proposed, &BTreeMap::new());
-        assert_eq!(planned, old);
-    }
-
-    #[test]
-    fn import_ids() {
-        assert_eq!(
-            parse_import_id("shop-blue,a-0123456789abcdefg").unwrap(),
-            ImportId::ById {
-                cluster: "shop-blue".into(),
-                association_id: "a-0123456789abcdefg".into()
-            }
-        );
-        assert_eq!(
-            parse_import_id("shop-blue/carts/carts").unwrap(),
-            ImportId::ByServiceAccount {
-                cluster: "shop-blue".into(),
-                namespace: "carts".into(),
-                service_account: "carts".into()
-            }
-        );
-        for bad in [
-            "",
-            "shop-blue",
-            "shop-blue,",
-            "shop-blue,x-1",
-            "a/b",
-            "a/B/c",
-            "a/b/c/d",
-            ",a-1",
-        ] {
-            assert!(parse_import_id(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn existing_id_is_parsed_from_the_conflict_message() {
-        assert_eq!(
-            existing_id_from_message("Association already exists: a-0123456789abcdefg"),
-            Some("a-0123456789abcdefg".to_string())
-        );
-        assert_eq!(existing_id_from_message("Association already exists"), None);
-    }
-
-    #[test]
-    fn state_from_api_keeps_equivalent_policy_text_and_splits_tags() {
-        let api = PodIdentityAssociation::builder()
-            .cluster_name("shop-blue")
-            .namespace("carts")
-            .service_account("carts")
-            .role_arn("arn:aws:iam::123456789012:role/shop")
-            .association_id("a-0123456789abcdefg")
-            .association_arn("arn:aws:eks:eu-west-1:123456789012:podidentityassociation/shop-blue/a-0123456789abcdefg")
-            .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
-            .disable_session_tags(true)
-            .tags("team", "platform")
-            .tags("app", "carts")
-            .build();
-        let prior = AssociationState {
-            policy: s(
-                r#"{"Statement":[{"Resource":"*","Action":["s3:GetObject"],"Effect":"Allow"}],"Version":"2012-10-17"}"#,
-            ),
-            ..Default::default()
-        };
-        let defaults: BTreeMap<String, String> =
-            [("team".to_string(), "platform".to_string())].into();
-        let state = state_from_api(&api, &prior, &defaults);
-        assert_eq!(state.policy, prior.policy);
-        assert_eq!(state.id, s("a-0123456789abcdefg"));
-        assert!(state.target_role_arn.is_null());
-        assert!(state.owner_arn.is_null());
-        assert_eq!(tags::known(&state.tags).map(|t| t.len()), Some(1));
-        assert_eq!(tags::known(&state.tags_all).map(|t| t.len()), Some(2));
-    }
-}
+mod tests;

@@ -62,6 +62,44 @@ pub fn split_service_account(entry: &str) -> Option<(&str, &str)> {
     Some((namespace, name))
 }
 
+/// An `allowed_clusters` entry: a cluster name, with `*` and `?` wildcards.
+pub fn check_cluster_pattern(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_*?".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a cluster name pattern: use 1 to 100 letters, digits, '-', '_' and the wildcards '*' and '?' (for example \"shop-blue\" or \"shop-*\")."
+        ))
+    }
+}
+
+/// An `allowed_service_accounts` entry: `namespace/name`, with `*` and `?` wildcards.
+pub fn check_service_account_pattern(s: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "{s:?} is not a service account pattern: use namespace/name, with lowercase letters, digits, '-' (and '.' in the name) and the wildcards '*' and '?' (for example \"carts/carts\" or \"app/*\")."
+        )
+    };
+    let (namespace, name) = split_service_account(s).ok_or_else(bad)?;
+    let ns_ok = namespace.len() <= 63
+        && namespace
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-*?".contains(c));
+    let name_ok = name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.*?".contains(c));
+    if ns_ok && name_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
 /// The trust policy for these restrictions: compact JSON, one statement without conditions when
 /// unrestricted, one statement with the cluster condition when only clusters are restricted, one
 /// statement per service account (each also carrying the cluster condition) otherwise. The
@@ -247,6 +285,36 @@ mod tests {
 
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn restriction_patterns() {
+        for ok in ["shop-blue", "shop-*", "x?", "a_b"] {
+            assert!(check_cluster_pattern(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "shop.blue", "shop blue", &"c".repeat(101)] {
+            assert!(check_cluster_pattern(bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "carts/carts",
+            "app/*",
+            "kube-system/ebs-csi",
+            "a/b.c",
+            "?/*",
+        ] {
+            assert!(check_service_account_pattern(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "carts",
+            "/carts",
+            "carts/",
+            "a/b/c",
+            "Carts/carts",
+            "a.b/c",
+            "a/B",
+        ] {
+            assert!(check_service_account_pattern(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use acceptance::harness::terraform::provider_binary;
-use acceptance::harness::{Stack, Terraform};
+use acceptance::harness::{hcl, Stack, Terraform};
 use anyhow::{anyhow, Context, Result};
 use serde_json::json;
 
@@ -122,13 +122,8 @@ fn timed_apply(stack: &Stack, parallelism: usize, latency_ms: Option<u64>) -> Re
         }));
     }
     let tf = Terraform::new(stack);
-    tf.write_config(&associations_config(
-        ASSOCIATIONS,
-        &format!(
-            "\"arn:aws:iam::{}:role/bench\"",
-            acceptance::harness::ACCOUNT_ID
-        ),
-    ));
+    let role_arn = hcl::quoted(&hcl::role_arn("bench"));
+    tf.write_config(&associations_config(ASSOCIATIONS, &role_arn));
     let started = Instant::now();
     let run = tf.run(&[
         "apply",
@@ -155,34 +150,26 @@ fn timed_apply(stack: &Stack, parallelism: usize, latency_ms: Option<u64>) -> Re
 
 /// The shared role and `n` associations that use it.
 fn many_associations_config(n: usize) -> String {
+    let role = hcl::role("shared")
+        .string("name", "bench-shared")
+        .arg("allowed_clusters", r#"["bench"]"#);
     format!(
-        r#"
-resource "aws_eks_pod_identity_role" "shared" {{
-  provider         = podidentity
-  name             = "bench-shared"
-  allowed_clusters = ["bench"]
-}}
-{}"#,
+        "{role}{}",
         associations_config(n, "aws_eks_pod_identity_role.shared.arn")
     )
 }
 
 /// `n` associations of cluster `bench` (of the shared role when `role_arn` is its reference).
 fn associations_config(n: usize, role_arn: &str) -> String {
-    format!(
-        r#"
-provider "podidentity" {{}}
-
-resource "aws_eks_pod_identity_association" "many" {{
-  provider        = podidentity
-  count           = {n}
-  cluster_name    = "bench"
-  namespace       = "ns-${{count.index % 10}}"
-  service_account = "sa-${{count.index}}"
-  role_arn        = {role_arn}
-}}
-"#
+    let many = hcl::association(
+        "many",
+        "bench",
+        "ns-${count.index % 10}",
+        "sa-${count.index}",
     )
+    .arg("count", n)
+    .arg("role_arn", role_arn);
+    format!("{}{many}", hcl::provider())
 }
 
 fn count(ops: Vec<String>) -> BTreeMap<String, usize> {

@@ -1,8 +1,8 @@
-//! The test harness: the local AWS stack (moto for IAM and STS, the EKS emulator for EKS) and a
-//! terraform runner wired to it. Everything stops when its handle is dropped, also when a test
-//! panics.
+//! The test harness: the local AWS stack (moto for IAM and STS, the EKS emulator for EKS), a
+//! terraform runner wired to it and builders for the configurations the tests write.
+//! Everything stops when its handle is dropped, also when a test panics.
 
-pub mod http;
+pub mod hcl;
 pub mod moto;
 pub mod terraform;
 
@@ -10,20 +10,18 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
-use serde_json::{json, Value};
+use anyhow::Result;
+use eks_emulator::client::{sdk_config, Admin, ClientError};
+use eks_emulator::{EmulatorConfig, EmulatorHandle};
+use serde_json::Value;
 
-use crate::emulator::{EmulatorConfig, EmulatorHandle};
+pub use eks_emulator::client::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
+pub use hcl::REQUIRED_PROVIDERS;
 pub use moto::{MotoOptions, MotoRequest, MotoServer};
-pub use terraform::{flatten, Terraform, TfRun, REQUIRED_PROVIDERS};
+pub use terraform::{flatten, Terraform, TfRun};
 
-/// Region the stack answers for.
-pub const REGION: &str = "eu-west-1";
 /// The account moto and the emulator use.
 pub const ACCOUNT_ID: &str = "123456789012";
-/// Test credentials. The secret is distinctive so tests can prove it never reaches a log.
-pub const ACCESS_KEY_ID: &str = "AKIAPODIDENTITYTEST1";
-pub const SECRET_ACCESS_KEY: &str = "podidentity-test-secret-must-never-be-logged";
 
 /// The workspace root (the directory holding the top-level Cargo.toml).
 pub fn workspace_root() -> PathBuf {
@@ -37,6 +35,7 @@ pub fn workspace_root() -> PathBuf {
 pub struct Stack {
     pub moto: MotoServer,
     pub eks: EmulatorHandle,
+    eks_admin: Admin,
 }
 
 impl Stack {
@@ -49,13 +48,22 @@ impl Stack {
             .unwrap_or_else(|e| panic!("cannot start the local AWS stack: {e:#}"))
     }
 
+    /// The emulator accepts the test credentials and the temporary credentials moto's STS
+    /// issues, as EKS accepts those of AWS's STS.
     pub fn try_start(options: &MotoOptions) -> Result<Stack> {
         let moto = MotoServer::start(options)?;
         let eks = EmulatorHandle::start(EmulatorConfig {
             account_id: ACCOUNT_ID.to_string(),
             region: REGION.to_string(),
+            sts_endpoint: Some(moto.url().to_string()),
+            ..EmulatorConfig::default()
         })?;
-        Ok(Stack { moto, eks })
+        let eks_admin = Admin::new(eks.url());
+        Ok(Stack {
+            moto,
+            eks,
+            eks_admin,
+        })
     }
 
     /// The environment a terraform (or any AWS SDK) process needs to use this stack: test
@@ -81,41 +89,32 @@ impl Stack {
         ]
     }
 
-    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        let body = body.map(|b| b.to_string());
-        let resp = http::request(self.eks.url(), method, path, body.as_deref())?;
-        if !(200..300).contains(&resp.status) {
-            bail!("{method} {path} answered {}: {}", resp.status, resp.body);
-        }
-        if resp.body.trim().is_empty() {
-            Ok(Value::Null)
-        } else {
-            resp.json()
-        }
-    }
-
-    fn admin_or_panic(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        self.admin(method, path, body)
-            .unwrap_or_else(|e| panic!("emulator admin call failed: {e:#}"))
+    /// Let the emulator accept signatures made with these credentials too (replacing any for
+    /// the same access key id), for tests that give terraform other credentials.
+    pub fn add_eks_credentials(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: Option<&str>,
+    ) {
+        admin(
+            self.eks_admin
+                .add_credentials(access_key_id, secret_access_key, session_token),
+        )
     }
 
     /// Create an EKS cluster in the emulator (what hashicorp/aws's aws_eks_cluster would do).
     pub fn create_cluster(&self, name: &str) -> Value {
-        self.admin_or_panic("POST", "/_emulator/clusters", Some(json!({ "name": name })))
+        admin(self.eks_admin.create_cluster(name))
     }
 
     pub fn delete_cluster(&self, name: &str) {
-        self.admin_or_panic("DELETE", &format!("/_emulator/clusters/{name}"), None);
+        admin(self.eks_admin.delete_cluster(name))
     }
 
     /// Full association objects of a cluster, as DescribePodIdentityAssociation returns them.
     pub fn associations(&self, cluster: &str) -> Vec<Value> {
-        let v = self.admin_or_panic(
-            "GET",
-            &format!("/_emulator/clusters/{cluster}/associations"),
-            None,
-        );
-        v["associations"].as_array().cloned().unwrap_or_default()
+        admin(self.eks_admin.associations(cluster))
     }
 
     /// An association owned by an EKS add-on (ownerArn set).
@@ -126,22 +125,18 @@ impl Stack {
         service_account: &str,
         role_arn: &str,
     ) -> Value {
-        self.admin_or_panic(
-            "POST",
-            &format!("/_emulator/clusters/{cluster}/addon-associations"),
-            Some(json!({
-                "namespace": namespace,
-                "serviceAccount": service_account,
-                "roleArn": role_arn,
-                "addonName": "aws-ebs-csi-driver",
-            })),
-        )
+        admin(self.eks_admin.create_addon_association(
+            cluster,
+            namespace,
+            service_account,
+            role_arn,
+            "aws-ebs-csi-driver",
+        ))
     }
 
     /// Every EKS API request the emulator received since the start or the last clear.
     pub fn eks_requests(&self) -> Vec<Value> {
-        let v = self.admin_or_panic("GET", "/_emulator/requests", None);
-        v["requests"].as_array().cloned().unwrap_or_default()
+        admin(self.eks_admin.requests())
     }
 
     /// The operation names of [`Self::eks_requests`].
@@ -153,40 +148,22 @@ impl Stack {
     }
 
     pub fn clear_eks_requests(&self) {
-        self.admin_or_panic("DELETE", "/_emulator/requests", None);
+        admin(self.eks_admin.clear_requests())
     }
 
     /// Register a fault, e.g. `json!({"kind": "throttle", "count": 2})`.
     pub fn inject_fault(&self, fault: Value) {
-        self.admin_or_panic("POST", "/_emulator/faults", Some(fault));
+        admin(self.eks_admin.add_fault(&fault))
     }
 
     pub fn clear_faults(&self) {
-        self.admin_or_panic("DELETE", "/_emulator/faults", None);
+        admin(self.eks_admin.clear_faults())
     }
 }
 
-/// The AWS SDK configuration for the stack: test credentials, the region, ring-based TLS.
-async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
-        .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            ACCESS_KEY_ID,
-            SECRET_ACCESS_KEY,
-            None,
-            None,
-            "podidentity-tests",
-        ))
-        .endpoint_url(endpoint)
-        .load()
-        .await
+/// The result of an emulator admin call, which must have worked.
+fn admin<T>(result: Result<T, ClientError>) -> T {
+    result.unwrap_or_else(|e| panic!("emulator admin call failed: {e}"))
 }
 
 /// An `aws-sdk-eks` client for the stack's emulator, signed with the test credentials: what

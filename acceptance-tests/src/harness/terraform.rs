@@ -10,20 +10,11 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 
+use super::hcl::REQUIRED_PROVIDERS;
 use super::{workspace_root, Stack};
 
 /// The provider's source address in test configurations.
 pub const PROVIDER_SOURCE: &str = "podidentity/podidentity";
-
-/// The `terraform` block every test configuration starts with.
-pub const REQUIRED_PROVIDERS: &str = r#"terraform {
-  required_providers {
-    podidentity = {
-      source = "podidentity/podidentity"
-    }
-  }
-}
-"#;
 
 /// How long one terraform command may take before the test fails.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);

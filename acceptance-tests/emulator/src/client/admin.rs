@@ -1,0 +1,173 @@
+//! The emulator's admin interface under `/_emulator/`.
+
+use serde_json::{json, Value};
+
+use super::ClientError;
+use crate::http::{self, HttpResponse};
+
+/// Typed calls to one emulator's admin interface. Each fails unless the emulator answers with a
+/// success status.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    base_url: String,
+    agent: ureq::Agent,
+}
+
+impl Admin {
+    /// For the emulator at `base_url` (`http://127.0.0.1:PORT`).
+    pub fn new(base_url: &str) -> Admin {
+        Admin {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            agent: http::agent(),
+        }
+    }
+
+    /// Creates cluster `name`; the bare cluster object.
+    pub fn create_cluster(&self, name: &str) -> Result<Value, ClientError> {
+        self.expect_success(
+            "POST",
+            "/_emulator/clusters",
+            Some(&json!({ "name": name })),
+        )
+    }
+
+    /// Deletes cluster `name` with its associations.
+    pub fn delete_cluster(&self, name: &str) -> Result<(), ClientError> {
+        let path = format!("/_emulator/clusters/{name}");
+        self.expect_success("DELETE", &path, None).map(drop)
+    }
+
+    /// Every association of a cluster in full, as DescribePodIdentityAssociation returns them.
+    pub fn associations(&self, cluster: &str) -> Result<Vec<Value>, ClientError> {
+        let path = format!("/_emulator/clusters/{cluster}/associations");
+        let body = self.expect_success("GET", &path, None)?;
+        Ok(array(&body, "associations"))
+    }
+
+    /// An association owned by the EKS add-on `addon` (ownerArn set); the bare association.
+    pub fn create_addon_association(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        service_account: &str,
+        role_arn: &str,
+        addon: &str,
+    ) -> Result<Value, ClientError> {
+        let path = format!("/_emulator/clusters/{cluster}/addon-associations");
+        let body = json!({
+            "namespace": namespace,
+            "serviceAccount": service_account,
+            "roleArn": role_arn,
+            "addonName": addon,
+        });
+        self.expect_success("POST", &path, Some(&body))
+    }
+
+    /// Every EKS API request received since the start or the last clear, in arrival order.
+    pub fn requests(&self) -> Result<Vec<Value>, ClientError> {
+        let body = self.expect_success("GET", "/_emulator/requests", None)?;
+        Ok(array(&body, "requests"))
+    }
+
+    pub fn clear_requests(&self) -> Result<(), ClientError> {
+        self.expect_success("DELETE", "/_emulator/requests", None)
+            .map(drop)
+    }
+
+    /// Registers a fault, e.g. `json!({"kind": "throttle", "count": 2})`.
+    pub fn add_fault(&self, fault: &Value) -> Result<(), ClientError> {
+        self.expect_success("POST", "/_emulator/faults", Some(fault))
+            .map(drop)
+    }
+
+    pub fn clear_faults(&self) -> Result<(), ClientError> {
+        self.expect_success("DELETE", "/_emulator/faults", None)
+            .map(drop)
+    }
+
+    /// Back to the emulator as it was started.
+    pub fn reset(&self) -> Result<(), ClientError> {
+        self.expect_success("POST", "/_emulator/reset", None)
+            .map(drop)
+    }
+
+    /// Accepts signatures made with these credentials from now on (replacing any for the same
+    /// access key id). With a session token, requests must send it in `x-amz-security-token`.
+    pub fn add_credentials(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let mut body = json!({
+            "accessKeyId": access_key_id,
+            "secretAccessKey": secret_access_key,
+        });
+        if let Some(token) = session_token {
+            body["sessionToken"] = json!(token);
+        }
+        self.expect_success("POST", "/_emulator/credentials", Some(&body))
+            .map(drop)
+    }
+
+    /// Any admin call: the status and the JSON body (null when empty), whatever the status.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), ClientError> {
+        let response = self.send(method, path, body)?;
+        let json = parse_json(method, path, &response)?;
+        Ok((response.status, json))
+    }
+
+    fn expect_success(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ClientError> {
+        let response = self.send(method, path, body)?;
+        if !(200..300).contains(&response.status) {
+            return Err(ClientError::Status {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                status: response.status,
+                body: response.body,
+            });
+        }
+        parse_json(method, path, &response)
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<HttpResponse, ClientError> {
+        let url = format!("{}{path}", self.base_url);
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let headers = [("content-type".to_owned(), "application/json".to_owned())];
+        http::send(&self.agent, method, &url, &headers, body.as_bytes()).map_err(|source| {
+            ClientError::Http {
+                method: method.to_owned(),
+                url,
+                source: Box::new(source),
+            }
+        })
+    }
+}
+
+fn parse_json(method: &str, path: &str, response: &HttpResponse) -> Result<Value, ClientError> {
+    response.json().map_err(|source| ClientError::NotJson {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        body: response.body.clone(),
+        source,
+    })
+}
+
+fn array(body: &Value, key: &str) -> Vec<Value> {
+    body[key].as_array().cloned().unwrap_or_default()
+}

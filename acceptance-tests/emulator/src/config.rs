@@ -1,0 +1,70 @@
+//! What an emulator instance is started with.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// The access key the emulator accepts by default, and the one the test harness signs with.
+pub const ACCESS_KEY_ID: &str = "AKIAPODIDENTITYTEST1";
+/// Its secret; distinctive so tests can prove it never reaches a log.
+pub const SECRET_ACCESS_KEY: &str = "podidentity-test-secret-must-never-be-logged";
+/// The emulator's default region, and the region of [`crate::client::sdk_config`].
+pub const REGION: &str = "eu-west-1";
+
+/// The account and region the emulated EKS endpoint lives in, and who may call it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    pub account_id: String,
+    pub region: String,
+    /// Credentials requests may be signed with.
+    pub credentials: Vec<Credentials>,
+    /// An STS endpoint (moto's URL) whose temporary credentials are accepted too.
+    pub sts_endpoint: Option<String>,
+}
+
+impl Default for EmulatorConfig {
+    /// Account 123456789012 in eu-west-1, accepting the test credentials.
+    fn default() -> Self {
+        EmulatorConfig {
+            account_id: "123456789012".to_owned(),
+            region: REGION.to_owned(),
+            credentials: vec![Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None)],
+            sts_endpoint: None,
+        }
+    }
+}
+
+/// An access key the emulator accepts signatures from. Temporary credentials carry their
+/// session token, which requests must then send in `x-amz-security-token`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    #[serde(default)]
+    pub session_token: Option<String>,
+}
+
+impl Credentials {
+    pub fn new(access_key_id: &str, secret_access_key: &str, session_token: Option<&str>) -> Self {
+        Credentials {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret_access_key.to_owned(),
+            session_token: session_token.map(str::to_owned),
+        }
+    }
+}
+
+/// Never prints the secret or the token.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
+            .finish()
+    }
+}

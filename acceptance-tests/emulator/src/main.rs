@@ -1,0 +1,163 @@
+//! `eks-emulator`: serves the EKS API emulator on 127.0.0.1 until SIGINT/SIGTERM.
+//! Prints exactly one line, the base URL, once it is listening.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use eks_emulator::client::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use eks_emulator::{serve, Credentials, EmulatorConfig};
+
+const USAGE: &str = "\
+Usage: eks-emulator [--port N] [--account-id ID] [--region R]
+                    [--access-key-id KEY --secret-access-key SECRET] [--sts-endpoint URL]
+
+Serves an EKS API emulator (pod identity associations, clusters, tags) on 127.0.0.1.
+Prints the base URL (http://127.0.0.1:PORT) on one line once listening, then serves until
+SIGINT or SIGTERM. Admin endpoints live under /_emulator/.
+
+Every EKS API request must carry a SigV4 signature for service eks in the emulator's region,
+made with credentials the emulator knows: the access key given here, keys added later with
+POST /_emulator/credentials, and, with --sts-endpoint, temporary credentials issued by that STS
+(moto: point it at moto's URL so that credentials from sts:AssumeRole work).
+
+Options:
+  --port N                    port to listen on (default 0: the OS picks one)
+  --account-id ID             AWS account id of the emulated endpoint (default 123456789012)
+  --region R                  region the endpoint serves and accepts signatures for
+                              (default eu-west-1)
+  --access-key-id KEY         access key id requests may be signed with
+                              (default AKIAPODIDENTITYTEST1, the test harness's key)
+  --secret-access-key SECRET  its secret access key (default: the test harness's secret)
+  --sts-endpoint URL          also accept temporary credentials issued by the STS (moto) at URL
+  -h, --help                  print this help";
+
+struct Options {
+    port: u16,
+    config: EmulatorConfig,
+}
+
+/// `Ok(None)` when help was requested.
+fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<Option<Options>> {
+    let mut options = Options {
+        port: 0,
+        config: EmulatorConfig::default(),
+    };
+    let (mut access_key_id, mut secret) = (ACCESS_KEY_ID.to_owned(), SECRET_ACCESS_KEY.to_owned());
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        let mut value = || -> anyhow::Result<String> {
+            match inline_value.clone().or_else(|| args.next()) {
+                Some(value) if !value.is_empty() => Ok(value),
+                Some(_) => bail!("{flag} must not be empty"),
+                None => bail!("{flag} needs a value"),
+            }
+        };
+        match flag.as_str() {
+            "--port" => {
+                let raw = value()?;
+                options.port = raw
+                    .parse()
+                    .with_context(|| format!("--port: {raw:?} is not a port number"))?;
+            }
+            "--account-id" => {
+                let account_id = value()?;
+                if account_id.len() != 12 || !account_id.chars().all(|c| c.is_ascii_digit()) {
+                    bail!("--account-id: {account_id:?} is not a 12-digit AWS account id");
+                }
+                options.config.account_id = account_id;
+            }
+            "--region" => options.config.region = value()?,
+            "--access-key-id" => access_key_id = value()?,
+            "--secret-access-key" => secret = value()?,
+            "--sts-endpoint" => {
+                let url = value()?;
+                if !url.starts_with("http://") && !url.starts_with("https://") {
+                    bail!("--sts-endpoint: {url:?} is not an http:// or https:// URL");
+                }
+                options.config.sts_endpoint = Some(url);
+            }
+            other => bail!("unknown argument {other:?}"),
+        }
+    }
+    options.config.credentials = vec![Credentials::new(&access_key_id, &secret, None)];
+    Ok(Some(options))
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn run(options: Options) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "http://{address}").context("writing the URL to stdout")?;
+    stdout.flush().context("flushing stdout")?;
+    drop(stdout);
+    serve(listener, options.config, shutdown_signal())
+        .await
+        .context("serving")
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("eks-emulator: {err:#}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("eks-emulator: cannot start the tokio runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("eks-emulator: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The EKS operations the emulator serves, bound to HTTP as the EKS rest-json model binds them.
+
+use axum::http::Method;
+
+/// The operations the emulator serves: name and HTTP binding, in one table. The request log and
+/// fault specs name operations exactly as written here.
+macro_rules! operations {
+    ($($operation:ident: $method:ident $path:literal;)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $($operation),+
+        }
+
+        impl Operation {
+            pub const ALL: &'static [Operation] = &[$(Operation::$operation),+];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$operation => stringify!($operation)),+
+                }
+            }
+
+            pub fn method(self) -> Method {
+                match self {
+                    $(Operation::$operation => Method::$method),+
+                }
+            }
+
+            /// The path in axum's syntax; every cluster label is `{name}`.
+            pub fn path(self) -> &'static str {
+                match self {
+                    $(Operation::$operation => $path),+
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    CreateCluster: POST "/clusters";
+    ListClusters: GET "/clusters";
+    DescribeCluster: GET "/clusters/{name}";
+    DeleteCluster: DELETE "/clusters/{name}";
+    CreatePodIdentityAssociation: POST "/clusters/{name}/pod-identity-associations";
+    ListPodIdentityAssociations: GET "/clusters/{name}/pod-identity-associations";
+    DescribePodIdentityAssociation: GET "/clusters/{name}/pod-identity-associations/{associationId}";
+    UpdatePodIdentityAssociation: POST "/clusters/{name}/pod-identity-associations/{associationId}";
+    DeletePodIdentityAssociation: DELETE "/clusters/{name}/pod-identity-associations/{associationId}";
+    TagResource: POST "/tags/{*resourceArn}";
+    UntagResource: DELETE "/tags/{*resourceArn}";
+    ListTagsForResource: GET "/tags/{*resourceArn}";
+}
+
+impl Operation {
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
+    /// The operation of a request that matched the route `pattern` (one of [`Self::path`], or
+    /// that path with a trailing slash).
+    pub fn identify(method: &Method, pattern: &str) -> Option<Operation> {
+        let pattern = pattern.strip_suffix('/').unwrap_or(pattern);
+        Operation::ALL
+            .iter()
+            .copied()
+            .find(|op| op.method() == method && op.path() == pattern)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_identified_by_route_and_method() {
+        let path = "/clusters/{name}/pod-identity-associations/{associationId}";
+        assert_eq!(
+            Operation::identify(&Method::POST, path),
+            Some(Operation::UpdatePodIdentityAssociation)
+        );
+        assert_eq!(
+            Operation::identify(&Method::GET, "/clusters/"),
+            Some(Operation::ListClusters)
+        );
+        assert_eq!(Operation::identify(&Method::PUT, "/clusters/{name}"), None);
+        assert_eq!(
+            Operation::from_name("TagResource"),
+            Some(Operation::TagResource)
+        );
+        assert_eq!(Operation::from_name("DescribeNothing"), None);
+    }
+}

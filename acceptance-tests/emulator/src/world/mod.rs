@@ -1,0 +1,121 @@
+//! The emulated EKS control plane: clusters, their pod identity associations, tags, idempotency
+//! tokens and pagination cursors. Everything here runs under the emulator's lock and never
+//! waits, so each operation is atomic.
+
+mod associations;
+mod clusters;
+mod idempotency;
+mod model;
+mod tags;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use idempotency::{IdempotencyKey, IdempotencyRecord};
+pub use model::{
+    AddonAssociationRequest, Association, AssociationSettings, Cluster, CreateAssociationRequest,
+    CreateClusterRequest, TagResourceRequest, Tags, UpdateAssociationRequest,
+};
+
+const DEFAULT_PAGE_SIZE: usize = 100;
+
+#[derive(Debug)]
+pub struct World {
+    account_id: String,
+    region: String,
+    clusters: BTreeMap<String, Cluster>,
+    next_association_seq: u64,
+    idempotency: HashMap<IdempotencyKey, IdempotencyRecord>,
+    cursors: HashMap<String, Cursor>,
+}
+
+/// What an issued `nextToken` points at.
+#[derive(Debug, Clone)]
+enum Cursor {
+    Associations { cluster: String, after_seq: u64 },
+    Clusters { after: String },
+}
+
+/// The paging parameters of a List request, as received.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest<'a> {
+    pub max_results: Option<&'a str>,
+    /// Absent or empty: the first page.
+    pub next_token: Option<&'a str>,
+}
+
+impl PageRequest<'_> {
+    /// `maxResults`: 1–100, default 100.
+    fn size(&self) -> Result<usize, ApiError> {
+        match self.max_results {
+            None => Ok(DEFAULT_PAGE_SIZE),
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid_parameter(format!(
+                        "maxResults must be an integer between 1 and 100, got {raw:?}."
+                    ))
+                }),
+        }
+    }
+}
+
+impl World {
+    pub fn new(account_id: &str, region: &str) -> Self {
+        World {
+            account_id: account_id.to_owned(),
+            region: region.to_owned(),
+            clusters: BTreeMap::new(),
+            next_association_seq: 0,
+            idempotency: HashMap::new(),
+            cursors: HashMap::new(),
+        }
+    }
+
+    fn cluster(&self, name: &str) -> Result<&Cluster, ApiError> {
+        self.clusters
+            .get(name)
+            .ok_or_else(|| ApiError::cluster_not_found(name))
+    }
+
+    fn cluster_mut(&mut self, name: &str) -> Result<&mut Cluster, ApiError> {
+        self.clusters
+            .get_mut(name)
+            .ok_or_else(|| ApiError::cluster_not_found(name))
+    }
+
+    fn issue_cursor(&mut self, cursor: Cursor) -> String {
+        let token = Uuid::new_v4().simple().to_string();
+        self.cursors.insert(token.clone(), cursor);
+        token
+    }
+
+    /// The cursor behind a `nextToken` this world issued.
+    fn cursor(&self, token: &str) -> Result<&Cursor, ApiError> {
+        self.cursors.get(token).ok_or_else(invalid_next_token)
+    }
+}
+
+fn invalid_next_token() -> ApiError {
+    ApiError::invalid_parameter("The nextToken provided is not valid.")
+}
+
+fn required(value: Option<String>, member: &str) -> Result<String, ApiError> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter(format!("{member} is required.")))
+}
+
+/// Epoch seconds with millisecond precision, as EKS timestamps travel on the wire.
+fn now() -> f64 {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    millis as f64 / 1000.0
+}

@@ -1,0 +1,76 @@
+//! Finders for EKS objects: "not found" (the association, or its whole cluster) becomes `None`
+//! here, once; callers decide what it means for them.
+
+use aws_sdk_eks::types::{PodIdentityAssociation, PodIdentityAssociationSummary};
+
+use crate::aws::errors::{from_sdk, none_if_not_found};
+use crate::aws::AwsContext;
+use crate::error::AwsError;
+
+/// EKS's page size limit for listings.
+const PAGE_SIZE: i32 = 100;
+
+/// One DescribePodIdentityAssociation.
+pub async fn find_association_by_id(
+    ctx: &AwsContext,
+    cluster: &str,
+    association_id: &str,
+) -> Result<Option<PodIdentityAssociation>, AwsError> {
+    let described = ctx
+        .eks
+        .describe_pod_identity_association()
+        .cluster_name(cluster)
+        .association_id(association_id)
+        .send()
+        .await
+        .map_err(|e| from_sdk("DescribePodIdentityAssociation", e));
+    Ok(none_if_not_found(described)?.and_then(|out| out.association))
+}
+
+/// The association of one service account, if any (ListPodIdentityAssociations with filters).
+pub async fn find_association_by_service_account(
+    ctx: &AwsContext,
+    cluster: &str,
+    namespace: &str,
+    service_account: &str,
+) -> Result<Option<PodIdentityAssociationSummary>, AwsError> {
+    let found = list_associations(ctx, cluster, Some(namespace), Some(service_account)).await?;
+    Ok(found.and_then(|list| list.into_iter().next()))
+}
+
+/// Every association summary of a cluster, optionally filtered, across all pages. `None` when the
+/// cluster does not exist.
+pub async fn list_associations(
+    ctx: &AwsContext,
+    cluster: &str,
+    namespace: Option<&str>,
+    service_account: Option<&str>,
+) -> Result<Option<Vec<PodIdentityAssociationSummary>>, AwsError> {
+    let listed = ctx
+        .eks
+        .list_pod_identity_associations()
+        .cluster_name(cluster)
+        .set_namespace(namespace.map(str::to_string))
+        .set_service_account(service_account.map(str::to_string))
+        .max_results(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListPodIdentityAssociations", e));
+    none_if_not_found(listed)
+}
+
+/// The names of every cluster in the region.
+pub async fn list_clusters(ctx: &AwsContext) -> Result<Vec<String>, AwsError> {
+    ctx.eks
+        .list_clusters()
+        .max_results(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| from_sdk("ListClusters", e))
+}
