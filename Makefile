@@ -3,6 +3,7 @@
 #   make demo     build, start the local AWS stack and run the blue/green story end to end
 #   make test     install what is missing, build, run the unit and acceptance tests
 #   make install  build a release binary and install it where terraform finds it
+#   make lint     rustfmt check and clippy with warnings as errors (CI runs it before make test)
 #
 # Everything the tests need is installed by these targets: protoc (Debian's protobuf-compiler,
 # needed to build tf-provider) and a project-local Python virtualenv with moto for IAM and STS.
@@ -68,13 +69,13 @@ install: deps
 	@echo "installed $(PLUGIN_DIR)/terraform-provider-podidentity_v$(VERSION)"
 	@echo "use it with: required_providers { podidentity = { source = \"podidentity/podidentity\", version = \"$(VERSION)\" } }"
 
-## Figures: startup to handshake, memory while planning, binary size (see benches/).
+## Figures: startup to handshake, memory while planning, binary size (acceptance-tests/src/bin/bench.rs).
 bench: deps venv
 	@$(CARGO) build --quiet --release -p terraform-provider-podidentity
 	@PODIDENTITY_PROVIDER_BIN=$(abspath $(RELEASE_BIN)) PODIDENTITY_VENV=$(abspath $(VENV)) \
 	  $(CARGO) run --quiet --release -p podidentity-acceptance-tests --bin bench
 
-lint:
+lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
