@@ -79,6 +79,15 @@ fn describe(err: &Error) -> (String, String, Option<AttributePath>) {
                     "\n\nCheck the network path and any endpoint override (endpoints block or \
                      AWS_ENDPOINT_URL_* variables)."
                 }
+                AwsErrorKind::TimedOut(_) => {
+                    "\n\nThe endpoint did not answer in time (each attempt may take 30 s, an \
+                     operation with its retries 10 minutes). Check the network path and any \
+                     endpoint override (endpoints block or AWS_ENDPOINT_URL_* variables)."
+                }
+                AwsErrorKind::NotAws { .. } => {
+                    "\n\nCheck the endpoint override (endpoints block or AWS_ENDPOINT_URL_* \
+                     variables) and any proxy between the provider and AWS."
+                }
                 AwsErrorKind::Service { code, .. } if is_auth_code(code) => {
                     "\n\nThe credentials were rejected: check that they are valid, not expired, \
                      and belong to the intended account."

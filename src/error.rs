@@ -97,8 +97,19 @@ pub enum AwsErrorKind {
     },
     /// No usable credentials could be found or produced.
     Credentials(String),
-    /// The request never got an answer (connection refused or dropped, DNS, TLS, timeout).
+    /// The request never got an answer (connection refused or dropped, DNS, TLS).
     Transport(String),
+    /// No answer came in time.
+    TimedOut(String),
+    /// The endpoint answered with something that is not an AWS API answer (an HTML page from a
+    /// proxy, say).
+    NotAws {
+        endpoint: Option<String>,
+        status: u16,
+        what: String,
+    },
+    /// The call was abandoned because Terraform asked the provider to stop.
+    Stopped,
     /// Anything else the SDK reports (request construction, response parsing).
     Other(String),
 }
@@ -119,6 +130,17 @@ impl fmt::Display for AwsErrorKind {
             }
             AwsErrorKind::Credentials(msg) => write!(f, "no usable AWS credentials: {msg}"),
             AwsErrorKind::Transport(msg) => write!(f, "request failed to reach AWS: {msg}"),
+            AwsErrorKind::TimedOut(msg) => write!(f, "timed out: {msg}"),
+            AwsErrorKind::NotAws {
+                endpoint,
+                status,
+                what,
+            } => write!(
+                f,
+                "{} answered HTTP {status} with {what}, which is not an AWS API answer",
+                endpoint.as_deref().unwrap_or("the endpoint")
+            ),
+            AwsErrorKind::Stopped => f.write_str("abandoned: Terraform asked the provider to stop"),
             AwsErrorKind::Other(msg) => f.write_str(msg),
         }
     }
@@ -153,5 +175,42 @@ impl AwsError {
 
     pub fn is_transport(&self) -> bool {
         matches!(self.kind, AwsErrorKind::Transport(_))
+    }
+
+    /// Throttled: the request was not carried out.
+    pub fn is_throttling(&self) -> bool {
+        matches!(&self.kind, AwsErrorKind::Service { status: 429, .. })
+            || matches!(
+                self.code(),
+                Some(
+                    "ThrottlingException"
+                        | "Throttling"
+                        | "TooManyRequestsException"
+                        | "RequestLimitExceeded"
+                )
+            )
+    }
+
+    /// The call may have been carried out although it failed: no answer, an answer that is not
+    /// AWS's, a server error, or throttling after an attempt whose answer was lost. A definite
+    /// refusal (a 4xx error such as a duplicate or an invalid parameter) is not ambiguous.
+    pub fn is_ambiguous(&self) -> bool {
+        match &self.kind {
+            AwsErrorKind::Service { status, .. } => *status >= 500 || self.is_throttling(),
+            AwsErrorKind::Credentials(_) => false,
+            AwsErrorKind::Transport(_)
+            | AwsErrorKind::TimedOut(_)
+            | AwsErrorKind::NotAws { .. }
+            | AwsErrorKind::Stopped
+            | AwsErrorKind::Other(_) => true,
+        }
+    }
+
+    /// The error of `operation` when Terraform asked the provider to stop during a wait.
+    pub fn stopped(operation: &'static str) -> Self {
+        AwsError {
+            operation,
+            kind: AwsErrorKind::Stopped,
+        }
     }
 }

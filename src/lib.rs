@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod eks;
 pub mod error;
 pub mod iam;
+pub mod lifecycle;
 pub mod logging;
 pub mod policy_json;
 pub mod provider;

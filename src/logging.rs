@@ -16,6 +16,9 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
+
+use crate::lifecycle::{stop_signal, StopRequestLayer};
 
 /// The level Terraform asked for, if any.
 pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Option<Level> {
@@ -47,8 +50,10 @@ pub fn targets(level: Level) -> Targets {
         .with_target("aws_runtime", LevelFilter::OFF)
 }
 
-/// Install the global subscriber. tf-provider installs its own when `PLUGIN_LOG_FILE` is set, in
-/// which case we leave logging to it (a second global subscriber would panic).
+/// Install the global subscriber: the hclog lines Terraform reads, when it asked for them, and
+/// always the layer that notices Terraform's stop request ([`StopRequestLayer`]). tf-provider
+/// installs its own subscriber when `PLUGIN_LOG_FILE` is set, in which case we leave logging to
+/// it (a second global subscriber would panic) and only SIGINT stops the provider.
 pub fn init() {
     if std::env::var_os("PLUGIN_LOG_FILE").is_some() {
         return;
@@ -57,13 +62,16 @@ pub fn init() {
         std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
         std::env::var("TF_LOG").ok().as_deref(),
     );
-    let Some(level) = level else { return };
-    let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .event_format(HclogFormat);
+    let hclog = level.map(|level| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .event_format(HclogFormat)
+            .with_filter(targets(level))
+    });
+    let stop = StopRequestLayer(stop_signal().clone()).with_filter(StopRequestLayer::filter());
     let _ = tracing_subscriber::registry()
-        .with(layer)
-        .with(targets(level))
+        .with(hclog)
+        .with(stop)
         .try_init();
 }
 

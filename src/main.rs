@@ -41,7 +41,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(podidentity::serve()) {
+    let served = runtime.block_on(async {
+        podidentity::lifecycle::watch_signals();
+        podidentity::lifecycle::watch_parent();
+        podidentity::serve().await
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(target: "podidentity", "plugin server stopped: {err:#}");

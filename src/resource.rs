@@ -23,11 +23,37 @@ use crate::rules;
 use crate::schema::{field_names, schema, Attr};
 use crate::validate::Problems;
 
-/// A warning to show with a plan.
+/// A warning to show with a plan or an apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     pub summary: String,
     pub detail: String,
+}
+
+/// What a create or an update did.
+#[derive(Debug)]
+pub struct Applied<S> {
+    /// The state to record: what exists, even when a later step failed.
+    pub state: S,
+    /// The first error.
+    pub result: Result<(), Error>,
+    /// What Terraform should tell about it (an object recovered after its answer was lost).
+    pub warnings: Vec<Warning>,
+}
+
+impl<S> Applied<S> {
+    pub fn new(state: S, result: Result<(), Error>) -> Self {
+        Applied {
+            state,
+            result,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn with_warnings(mut self, warnings: Vec<Warning>) -> Self {
+        self.warnings.extend(warnings);
+        self
+    }
 }
 
 /// What a managed resource is and does; [`Managed`] makes it a Terraform resource.
@@ -75,18 +101,16 @@ pub trait ManagedResource: Send + Sync + 'static {
     /// The warning shown when a refresh finds the object gone: (summary, detail).
     fn gone(state: &Self::State) -> (String, String);
 
-    /// Create; the state is `Some` whenever the object was created, even if a later step failed.
-    async fn create(
-        ctx: &AwsContext,
-        planned: &Self::State,
-    ) -> (Option<Self::State>, Result<(), Error>);
+    /// Create; the state is `Some` whenever the object was created, even if a later step failed
+    /// or the answer to the create was lost.
+    async fn create(ctx: &AwsContext, planned: &Self::State) -> Applied<Option<Self::State>>;
 
     /// Update; the state records whatever part of the update succeeded.
     async fn update(
         ctx: &AwsContext,
         prior: &Self::State,
         planned: &Self::State,
-    ) -> (Self::State, Result<(), Error>);
+    ) -> Applied<Self::State>;
 
     /// Checks before a destroy is planned: warnings to show, or an error to refuse.
     async fn plan_destroy(_ctx: &AwsContext, _prior: &Self::State) -> Result<Vec<Warning>, Error> {
@@ -168,14 +192,18 @@ impl<R: ManagedResource> Managed<R> {
     }
 }
 
-/// The second half of `result` as a diagnostic (and a log line); the first half as it is.
+/// The warnings and the error of `applied` as diagnostics (and log lines); its state as it is.
 fn recorded<T>(
     diags: &mut Diagnostics,
     what: &'static str,
     operation: &'static str,
-    (value, result): (T, Result<(), Error>),
+    applied: Applied<T>,
 ) -> T {
-    match result {
+    for w in applied.warnings {
+        tracing::warn!(target: "podidentity::resource", resource = what, "{operation}: {}", w.summary);
+        warn(diags, w.summary, w.detail, None);
+    }
+    match applied.result {
         Ok(()) => {
             tracing::debug!(target: "podidentity::resource", resource = what, "{operation} done")
         }
@@ -184,7 +212,7 @@ fn recorded<T>(
             report(diags, &err);
         }
     }
-    value
+    applied.state
 }
 
 /// The value, or `None` with the error reported.
@@ -317,7 +345,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         let ctx = self.configured.get_or_report(diags)?;
         let result = R::delete(&ctx, &prior_state).await;
         let failed = result.is_err();
-        recorded(diags, R::NAME, "delete", ((), result));
+        recorded(diags, R::NAME, "delete", Applied::new((), result));
         (!failed).then_some(())
     }
 

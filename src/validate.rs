@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use tf_provider::AttributePath;
+use unicode_general_category::get_general_category;
 
 use crate::error::Error;
 
@@ -288,8 +289,33 @@ pub fn json_object(s: &str) -> Result<(), String> {
     }
 }
 
-/// An IAM policy document: a JSON object with a `Statement`.
+/// IAM's limit for all the inline policies of a role together, white space not counted (IAM
+/// and STS quotas: "Role policy size cannot exceed 10,240 characters").
+pub const ROLE_INLINE_POLICIES_MAX: usize = 10_240;
+
+/// STS's limit for a session policy ("The plaintext that you use for both inline and managed
+/// session policies can't exceed 2,048 characters"). EKS documents no limit of its own for an
+/// association's `policy`; it passes it to STS as the session policy when it assumes the role.
+pub const SESSION_POLICY_MAX: usize = 2_048;
+
+/// The size of a policy document as IAM counts it: white space is not counted.
+pub fn policy_size(document: &str) -> usize {
+    document
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+        .count()
+}
+
+/// An IAM policy document: a JSON object with a `Statement`, made of the characters IAM allows
+/// in policy documents (tab, line feed, carriage return and U+0020 to U+00FF).
 pub fn policy_document(s: &str) -> Result<(), String> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
+    if let Some(c) = s.chars().find(|c| !allowed(*c)) {
+        return Err(format!(
+            "the document contains {c:?} (U+{:04X}), which IAM does not allow in a policy: use tabs, line breaks and the characters U+0020 to U+00FF (write other characters as JSON escapes such as \\u2603).",
+            u32::from(c)
+        ));
+    }
     json_object(s)?;
     let doc: serde_json::Value =
         serde_json::from_str(s).map_err(|err| format!("not valid JSON: {err}"))?;
@@ -303,11 +329,40 @@ pub fn policy_document(s: &str) -> Result<(), String> {
     }
 }
 
+/// An inline policy of a role: a policy document that fits IAM's limit for a role's inline
+/// policies (which they share: see the role's own check of their total).
+pub fn role_policy_document(s: &str) -> Result<(), String> {
+    let size = policy_size(s);
+    if size > ROLE_INLINE_POLICIES_MAX {
+        return Err(format!(
+            "the document is {size} characters long, white space not counted; IAM allows {ROLE_INLINE_POLICIES_MAX} for all the inline policies of a role together."
+        ));
+    }
+    policy_document(s)
+}
+
+/// A session policy: a policy document that fits STS's limit.
+pub fn session_policy_document(s: &str) -> Result<(), String> {
+    let size = s.chars().count();
+    if size > SESSION_POLICY_MAX {
+        return Err(format!(
+            "the policy is {size} characters long; a session policy may have at most {SESSION_POLICY_MAX} (EKS passes it to STS when it assumes the role)."
+        ));
+    }
+    policy_document(s)
+}
+
 /// AWS allows at most this many tags on a resource.
 pub const MAX_TAGS: usize = 50;
 
+/// AWS's tag pattern: `[\p{L}\p{Z}\p{N}_.:/=+\-@]`: letters, separators (spaces; not tabs or
+/// line breaks, which are control characters), numbers and `_.:/=+-@`.
 fn is_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+    "_.:/=+-@".contains(c)
+        || matches!(
+            get_general_category(c).abbreviation().as_bytes().first(),
+            Some(b'L' | b'Z' | b'N')
+        )
 }
 
 /// AWS resource tags: at most 50, keys 1–128 characters not starting with `aws:`, values at most
@@ -347,7 +402,7 @@ pub fn tags(problems: &mut Problems, attribute: &'static str, tags: &BTreeMap<St
                 path.clone(),
                 &format!("{attribute} key"),
                 Err(format!(
-                    "tag key {key:?} has characters AWS does not allow: use letters, digits, spaces and _.:/=+-@"
+                    "tag key {key:?} has characters AWS does not allow: use letters, digits, spaces and _.:/=+-@ (no tabs or line breaks)"
                 )),
             );
         }
@@ -365,7 +420,7 @@ pub fn tags(problems: &mut Problems, attribute: &'static str, tags: &BTreeMap<St
                 path,
                 &format!("{attribute} value"),
                 Err(format!(
-                    "the value of tag {key:?} has characters AWS does not allow: use letters, digits, spaces and _.:/=+-@"
+                    "the value of tag {key:?} has characters AWS does not allow: use letters, digits, spaces and _.:/=+-@ (no tabs or line breaks)"
                 )),
             );
         }
@@ -482,6 +537,50 @@ mod tests {
         assert!(json_object("{").is_err());
         assert!(policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).is_ok());
         assert!(policy_document(r#"{"Version":"2012-10-17"}"#).is_err());
+    }
+
+    #[test]
+    fn policy_sizes_and_characters() {
+        let statement = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#;
+        let doc = |n: usize| {
+            let statements = vec![statement; n].join(",");
+            format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+        };
+        assert_eq!(policy_size("{ \"a\" :\n\t1 }"), 7);
+        assert!(role_policy_document(&doc(100)).is_ok());
+        let big = doc(200);
+        assert!(policy_size(&big) > ROLE_INLINE_POLICIES_MAX);
+        assert!(role_policy_document(&big)
+            .unwrap_err()
+            .contains("white space not counted"));
+        assert!(session_policy_document(&doc(30)).is_ok());
+        assert!(session_policy_document(&doc(40))
+            .unwrap_err()
+            .contains("at most 2048"));
+        let snowman = r#"{"Statement":[{"Sid":"☃","Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        assert!(policy_document(snowman).unwrap_err().contains("U+2603"));
+        let escaped =
+            r#"{"Statement":[{"Sid":"\u2603","Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        assert!(policy_document(escaped).is_ok());
+        assert!(policy_document("{\"Statement\":{\"Sid\":\"caf\u{e9}\"}}").is_ok());
+    }
+
+    #[test]
+    fn tag_characters_follow_the_aws_pattern() {
+        for ok in [
+            "team",
+            "Équipe",
+            "チーム",
+            "a b",
+            "a\u{2028}b",
+            "v1.2:/=+-@_",
+            "٣",
+        ] {
+            assert!(ok.chars().all(is_tag_char), "{ok:?}");
+        }
+        for bad in ["a\nb", "a\u{b}b", "a\tb", "a*b", "a#b", "\u{2603}", "हि"] {
+            assert!(!bad.chars().all(is_tag_char), "{bad:?}");
+        }
     }
 
     #[test]

@@ -560,19 +560,11 @@ fn with_argument(lines: &str) -> Block {
 fn association_bad_inputs_fail_at_plan_without_any_eks_call() {
     assert!(BAD_INPUTS.len() >= 20);
     let (stack, tf) = setup();
-    let mut failures = Vec::new();
-    for (line, summary, detail) in BAD_INPUTS {
-        tf.write_config(&config(with_argument(line)));
-        let run = tf.run(&["plan", "-input=false"]);
-        let out = run.flat_output();
-        if run.success() || !out.contains(summary) || !out.contains(detail) {
-            failures.push(format!(
-                "{line}: expected {summary:?} / {detail:?}, got (exit {:?}): {out}",
-                run.code
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    tf.assert_plans_fail(
+        BAD_INPUTS
+            .iter()
+            .map(|(line, summary, detail)| (config(with_argument(line)), *summary, *detail)),
+    );
     assert!(
         stack.eks_requests().is_empty(),
         "no EKS call: {:?}",

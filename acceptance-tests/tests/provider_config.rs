@@ -22,14 +22,7 @@ fn config_with(provider_body: &str) -> String {
 
 /// The STS actions moto received, in order.
 fn sts_actions(stack: &Stack) -> Vec<String> {
-    stack
-        .moto
-        .requests()
-        .expect("moto recording")
-        .into_iter()
-        .filter(|r| r.service == "sts")
-        .map(|r| r.action)
-        .collect()
+    stack.moto.actions("sts").expect("moto recording")
 }
 
 fn stack_with_cluster() -> Stack {

@@ -495,14 +495,7 @@ fn role_refresh_costs_three_calls_plus_one_per_inline_policy() {
     tf.apply();
     stack.moto.clear_requests().expect("clear");
     tf.assert_plan_empty();
-    let mut calls: Vec<String> = stack
-        .moto
-        .requests()
-        .expect("recording")
-        .into_iter()
-        .filter(|r| r.service == "iam")
-        .map(|r| r.action)
-        .collect();
+    let mut calls = stack.moto.actions("iam").expect("recording");
     calls.sort();
     assert_eq!(
         calls,
@@ -768,26 +761,12 @@ const BAD_INPUTS: &[(&str, &str, &str)] = &[
 fn role_bad_inputs_fail_at_plan_without_any_iam_call() {
     assert!(BAD_INPUTS.len() >= 15);
     let (stack, tf, _iam) = setup();
-    let mut failures = Vec::new();
-    for (args, summary, detail) in BAD_INPUTS {
-        tf.write_config(&role_config(&format!("  {args}")));
-        let run = tf.run(&["plan", "-input=false"]);
-        let out = run.flat_output();
-        if run.success() || !out.contains(summary) || !out.contains(detail) {
-            failures.push(format!(
-                "{args}: expected {summary:?} / {detail:?}, got (exit {:?}): {out}",
-                run.code
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    let iam_calls: Vec<_> = stack
-        .moto
-        .requests()
-        .expect("recording")
-        .into_iter()
-        .filter(|r| r.service == "iam")
-        .collect();
+    tf.assert_plans_fail(
+        BAD_INPUTS
+            .iter()
+            .map(|(args, summary, detail)| (role_config(&format!("  {args}")), *summary, *detail)),
+    );
+    let iam_calls = stack.moto.actions("iam").expect("recording");
     assert!(iam_calls.is_empty(), "no IAM call: {iam_calls:?}");
 }
 

@@ -49,14 +49,7 @@ fn a_role_made_by_the_resource_resolves() {
         assert_eq!(found[key], role[key], "{key}");
     }
     assert_eq!(found["id"], json!("shop-dynamodb-read"));
-    let iam: Vec<String> = stack
-        .moto
-        .requests()
-        .expect("recording")
-        .into_iter()
-        .filter(|r| r.service == "iam")
-        .map(|r| r.action)
-        .collect();
+    let iam = stack.moto.actions("iam").expect("recording");
     assert_eq!(iam, vec!["GetRole"], "one GetRole, nothing written");
 }
 

@@ -1,18 +1,41 @@
 //! Build the shared AWS clients from the provider settings, once per configure.
 
 use aws_config::retry::RetryConfig;
+// The same types for every service; EKS re-exports them.
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_sdk_eks::config::retry::{RetryPartition, TokenBucket};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_types::origin::Origin;
 
+use crate::aws::calls::RetryLog;
 use crate::aws::errors::from_sdk;
 use crate::aws::settings::ProviderSettings;
+use crate::aws::transport::{self, NotAwsClassifier};
 use crate::aws::AwsContext;
 use crate::error::{AwsErrorKind, Error};
 use crate::validate::attr;
+
+/// The client of one service (`aws_sdk_eks`, ...), from the shared configuration and the
+/// endpoint the provider block sets for it: retries limited by `max_retries` alone (each service
+/// gets its own partition without the SDK's shared retry quota, which runs out under load long
+/// before `max_retries` does), logged, and never for an answer that is not AWS's.
+macro_rules! client {
+    ($service:ident, $sdk:expr, $endpoint:expr) => {{
+        let config = $service::config::Builder::from(&for_service($sdk, $endpoint.as_deref()))
+            .retry_partition(
+                RetryPartition::custom(stringify!($service))
+                    .token_bucket(TokenBucket::unlimited())
+                    .build(),
+            )
+            .interceptor(RetryLog)
+            .retry_classifier(NotAwsClassifier)
+            .build();
+        $service::Client::from_conf(config)
+    }};
+}
 
 /// Load the AWS configuration, assume a role if asked, build the EKS, IAM and STS clients and,
 /// unless skipped, prove the credentials work with `sts:GetCallerIdentity`.
@@ -54,9 +77,9 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
                 .build()
         }
     };
-    let eks = aws_sdk_eks::Client::new(&for_service(&sdk, endpoints.eks.as_deref()));
-    let iam = aws_sdk_iam::Client::new(&for_service(&sdk, endpoints.iam.as_deref()));
-    let sts = aws_sdk_sts::Client::new(&for_service(&sdk, endpoints.sts.as_deref()));
+    let eks = client!(aws_sdk_eks, &sdk, endpoints.eks);
+    let iam = client!(aws_sdk_iam, &sdk, endpoints.iam);
+    let sts = client!(aws_sdk_sts, &sdk, endpoints.sts);
 
     let guards =
         !settings.allowed_account_ids.is_empty() || !settings.forbidden_account_ids.is_empty();
@@ -103,7 +126,9 @@ async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
         .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
+        .http_client(transport::guarded(http_client))
+        .sleep_impl(transport::sleep())
+        .timeout_config(transport::timeouts())
         .retry_config(RetryConfig::standard().with_max_attempts(settings.max_retries + 1));
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));

@@ -6,9 +6,9 @@ use std::error::Error as StdError;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::aws::transport::{endpoint_of, not_aws, Abandoned, Refused, REQUEST_URL_HEADER};
 use crate::error::{AwsError, AwsErrorKind};
 
 /// Classify an SDK error from `operation`.
@@ -16,9 +16,25 @@ pub fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> A
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    let kind = match &err {
+    AwsError {
+        operation,
+        kind: classify(&err),
+    }
+}
+
+fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsErrorKind
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    if find::<Abandoned>(err).is_some() {
+        return AwsErrorKind::Stopped;
+    }
+    match err {
         SdkError::ServiceError(service) => {
             let raw = service.raw();
+            if let (None, Some(what)) = (service.err().code(), not_aws(raw)) {
+                return not_an_aws_answer(raw, what);
+            }
             // Some AWS-compatible endpoints wrap Query errors differently from AWS
             // (<Errors><Error>); read the code from the body rather than report "Unknown".
             let fallback = || raw.body().bytes().and_then(code_and_message_from_body);
@@ -34,13 +50,36 @@ where
                 message,
             }
         }
-        _ if has_credentials_error(&err) => AwsErrorKind::Credentials(credentials_message(&err)),
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            AwsErrorKind::Transport(DisplayErrorContext(&err).to_string())
+        SdkError::ResponseError(response) => match not_aws(response.raw()) {
+            Some(what) => not_an_aws_answer(response.raw(), what),
+            None => AwsErrorKind::Transport(chain(err)),
+        },
+        SdkError::TimeoutError(_) => AwsErrorKind::TimedOut(chain(err)),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            AwsErrorKind::TimedOut(chain(err))
         }
-        _ => AwsErrorKind::Other(DisplayErrorContext(&err).to_string()),
-    };
-    AwsError { operation, kind }
+        _ if find::<CredentialsError>(err).is_some() => {
+            AwsErrorKind::Credentials(credentials_message(err))
+        }
+        SdkError::DispatchFailure(_) => match find::<Refused>(err) {
+            Some(refused) => {
+                AwsErrorKind::Transport(format!("{refused}: nothing accepts connections there"))
+            }
+            None => AwsErrorKind::Transport(chain(err)),
+        },
+        _ => AwsErrorKind::Other(chain(err)),
+    }
+}
+
+fn not_an_aws_answer(raw: &HttpResponse, what: String) -> AwsErrorKind {
+    AwsErrorKind::NotAws {
+        endpoint: raw
+            .headers()
+            .get(REQUEST_URL_HEADER)
+            .map(|url| endpoint_of(url).to_string()),
+        status: raw.status().as_u16(),
+        what,
+    }
 }
 
 /// `Ok(None)` when what was looked up does not exist (`ResourceNotFoundException`,
@@ -83,28 +122,64 @@ fn code_and_message_from_body(body: &[u8]) -> Option<(String, String)> {
     Some((element("Code")?, element("Message").unwrap_or_default()))
 }
 
-fn has_credentials_error(err: &(dyn StdError + 'static)) -> bool {
+/// An error and its sources as one line of their messages (a source that only repeats what
+/// the error above it says is left out).
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = next {
-        if e.downcast_ref::<CredentialsError>().is_some() {
-            return true;
+        let message = e.to_string();
+        let repeated = parts.last().is_some_and(|last| last.contains(&message));
+        if !message.is_empty() && !repeated {
+            parts.push(message);
         }
         next = e.source();
     }
-    false
+    parts.join(": ")
+}
+
+/// The first error of type `T` in the chain that starts at `err`.
+fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut next: Option<&'a (dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
 }
 
 /// The innermost useful message of a credentials failure ("no credentials provider was found"
-/// is more helpful than "failed to construct request").
+/// is more helpful than "failed to construct request"), without what a `credential_process`
+/// printed: that output may hold a secret.
 fn credentials_message(err: &(dyn StdError + 'static)) -> String {
-    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = next {
-        if let Some(creds) = e.downcast_ref::<CredentialsError>() {
-            return DisplayErrorContext(creds).to_string();
-        }
-        next = e.source();
+    let message = match find::<CredentialsError>(err) {
+        Some(creds) => chain(creds),
+        None => chain(err),
+    };
+    without_process_output(&message)
+}
+
+fn without_process_output(message: &str) -> String {
+    if !message.contains("external process") {
+        return message.to_string();
     }
-    DisplayErrorContext(err).to_string()
+    let cut = [
+        "Stderr:",
+        "could not parse response",
+        "could not decode output",
+    ]
+    .iter()
+    .filter_map(|marker| message.find(marker))
+    .min();
+    match cut {
+        Some(at) => format!(
+            "{} (the credential_process output is not shown: it may hold a secret; run the command yourself to see it)",
+            message[..at].trim_end_matches([' ', '.', ':', ','])
+        ),
+        None => message.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -130,5 +205,19 @@ mod tests {
             ))
         );
         assert_eq!(code_and_message_from_body(b"<html>oops</html>"), None);
+    }
+
+    #[test]
+    fn credential_process_output_is_never_shown() {
+        let failed = "Error retrieving credentials: external process exited with code exit status: 1. Stderr: token=hunter2-secret";
+        let shown = without_process_output(failed);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("exit status: 1"), "{shown}");
+        let unparsable = "Error retrieving credentials from external process, could not parse response: invalid type: string \"AKIASECRET\"";
+        assert!(!without_process_output(unparsable).contains("AKIASECRET"));
+        assert_eq!(
+            without_process_output("no providers in chain provided credentials"),
+            "no providers in chain provided credentials"
+        );
     }
 }

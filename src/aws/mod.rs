@@ -1,9 +1,11 @@
 //! AWS client construction from the provider settings, error classification and retries.
 
+pub mod calls;
 pub mod connect;
 pub mod errors;
 pub mod retry;
 pub mod settings;
+pub mod transport;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

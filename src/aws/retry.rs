@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::error::AwsError;
+use crate::lifecycle;
 
 /// How long and how often to retry.
 #[derive(Debug, Clone, Copy)]
@@ -47,8 +48,9 @@ impl Backoff {
 }
 
 /// Run `attempt` until it succeeds, fails with an error `retryable` rejects, or the backoff runs
-/// out; the last error is returned. `attempt` gets the attempt number (0-based). It must be
-/// idempotent: callers reuse the same client request token across attempts.
+/// out; the last error is returned (a stop of the provider during a wait ends it with a
+/// `Stopped` error). `attempt` gets the attempt number (0-based). It must be idempotent: callers
+/// reuse the same client request token across attempts.
 pub async fn retry<T, F, Fut>(
     backoff: Backoff,
     retryable: impl Fn(&AwsError) -> bool,
@@ -74,7 +76,9 @@ where
                         "retrying after: {}",
                         err.kind
                     );
-                    tokio::time::sleep(delay).await;
+                    if lifecycle::sleep(delay).await.is_err() {
+                        return Err(AwsError::stopped(err.operation));
+                    }
                     n += 1;
                 }
                 None => return Err(err),

@@ -6,7 +6,7 @@
 //! plan, read, create, update, delete) → create, update and import → state mapping. Its
 //! finders are in [`crate::eks::find`] and its unit tests in `association/tests.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_eks::types::PodIdentityAssociation;
@@ -20,7 +20,7 @@ use crate::aws::AwsContext;
 use crate::eks::find::{find_association_by_id, find_association_by_service_account};
 use crate::error::{AwsError, Error};
 use crate::policy_json;
-use crate::resource::{ManagedResource, Warning};
+use crate::resource::{Applied, ManagedResource, Warning};
 use crate::schema::{
     boolean, computed, optional, optional_computed, required, string, string_map, Attr,
 };
@@ -82,7 +82,7 @@ impl ManagedResource for Association {
             optional_computed("disable_session_tags", boolean(), "Disable the session tags EKS adds (`eks-cluster-name`, `kubernetes-namespace`, ...). Default `false`. Updated in place.")
                 .default(false),
             optional("policy", string(), "Session policy (JSON) that further restricts the role's permissions. Requires `disable_session_tags = true`. Equivalent JSON gives no diff.")
-                .check(validate::policy_document),
+                .check(validate::session_policy_document),
             computed("owner_arn", string(), "ARN of the EKS add-on that owns the association, if any. Add-on owned associations cannot be managed here.").use_state_for_unknown(),
             optional("tags", string_map(), "Tags of the association. Merged over the provider's `default_tags`.").check_tags(),
             // Derived from tags and the provider's default_tags in `plan`.
@@ -184,22 +184,17 @@ impl ManagedResource for Association {
     async fn create(
         ctx: &AwsContext,
         planned: &AssociationState,
-    ) -> (Option<AssociationState>, Result<(), Error>) {
-        match create_association(ctx, planned).await {
-            Ok(created) => (
-                Some(state_from_api(&created, planned, &ctx.default_tags)),
-                Ok(()),
-            ),
-            Err(err) => (None, Err(err)),
-        }
+    ) -> Applied<Option<AssociationState>> {
+        create::create(ctx, planned).await
     }
 
     async fn update(
         ctx: &AwsContext,
         prior: &AssociationState,
         planned: &AssociationState,
-    ) -> (AssociationState, Result<(), Error>) {
-        update_association(ctx, prior, planned).await
+    ) -> Applied<AssociationState> {
+        let (state, result) = update_association(ctx, prior, planned).await;
+        Applied::new(state, result)
     }
 
     async fn plan_destroy(
@@ -258,7 +253,7 @@ fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Create, update, import
+// Update and import (creating is in `association/create.rs`)
 
 /// EKS answers this while a role it was given is not yet visible to it (IAM propagation).
 fn is_role_propagation(err: &AwsError) -> bool {
@@ -270,106 +265,6 @@ fn is_role_propagation(err: &AwsError) -> bool {
 
 fn new_client_request_token() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-async fn create_association(
-    ctx: &AwsContext,
-    planned: &AssociationState,
-) -> Result<PodIdentityAssociation, Error> {
-    let cluster = planned.cluster_name.as_str();
-    let namespace = planned.namespace.as_str();
-    let service_account = planned.service_account.as_str();
-    let tags: HashMap<String, String> = known_map(&planned.tags_all)
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    // One token for every attempt: if a response is lost after EKS committed the create, the
-    // retry returns that association instead of creating a second one.
-    let token = new_client_request_token();
-    let result = retry(Backoff::IAM_PROPAGATION, is_role_propagation, |_| {
-        let mut request = ctx
-            .eks
-            .create_pod_identity_association()
-            .cluster_name(cluster)
-            .namespace(namespace)
-            .service_account(service_account)
-            .role_arn(planned.role_arn.as_str())
-            .client_request_token(&token)
-            .set_target_role_arn(planned.target_role_arn.as_ref_option().cloned())
-            .set_policy(planned.policy.as_ref_option().cloned())
-            .disable_session_tags(
-                planned
-                    .disable_session_tags
-                    .as_ref_option()
-                    .copied()
-                    .unwrap_or(false),
-            );
-        if !tags.is_empty() {
-            request = request.set_tags(Some(tags.clone()));
-        }
-        async move {
-            request
-                .send()
-                .await
-                .map_err(|e| from_sdk("CreatePodIdentityAssociation", e))
-        }
-    })
-    .await;
-    match result {
-        Ok(out) => out.association.ok_or_else(|| {
-            Error::refused(
-                "EKS returned no association",
-                "CreatePodIdentityAssociation succeeded without returning the association.",
-            )
-        }),
-        Err(err) if err.is_code("ResourceInUseException") => {
-            Err(duplicate_error(ctx, cluster, namespace, service_account, &err).await)
-        }
-        Err(err) => Err(Error::aws(
-            format!("Creating the pod identity association for {namespace}/{service_account} in cluster {cluster}"),
-            err,
-        )),
-    }
-}
-
-/// The association ID in EKS's "Association already exists: a-…" message.
-pub fn existing_id_from_message(message: &str) -> Option<String> {
-    message
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| w.len() == 19 && w.starts_with("a-"))
-        .map(str::to_string)
-}
-
-async fn duplicate_error(
-    ctx: &AwsContext,
-    cluster: &str,
-    namespace: &str,
-    service_account: &str,
-    err: &AwsError,
-) -> Error {
-    let existing = match existing_id_from_message(&err.message()) {
-        Some(id) => Some(id),
-        None => find_association_by_service_account(ctx, cluster, namespace, service_account)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|s| s.association_id().map(str::to_string)),
-    };
-    let Some(existing) = existing else {
-        return Error::refused(
-            format!("Service account {namespace}/{service_account} of cluster {cluster} already has a pod identity association"),
-            format!("EKS allows one association per cluster, namespace and service account ({}).", err.message()),
-        );
-    };
-    Error::Refused {
-        path: None,
-        summary: format!(
-            "Service account {namespace}/{service_account} of cluster {cluster} already has a pod identity association ({existing})"
-        ),
-        detail: format!(
-            "EKS allows one association per cluster, namespace and service account, and {existing} already exists. To manage it with this configuration, import it (replace NAME with this resource's name):\n\n  terraform import aws_eks_pod_identity_association.NAME {cluster},{existing}\n\nor add an import block:\n\n  import {{\n    to = aws_eks_pod_identity_association.NAME\n    id = \"{cluster},{existing}\"\n  }}\n\nOtherwise delete the existing association or choose another service account."
-        ),
-    }
 }
 
 /// Apply an update: the association's fields, then its tags. Returns the state to record (as
@@ -618,5 +513,6 @@ pub fn state_from_api(
     }
 }
 
+mod create;
 #[cfg(test)]
 mod tests;

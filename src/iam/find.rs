@@ -10,6 +10,7 @@ use crate::aws::errors::{from_sdk, none_if_not_found};
 use crate::aws::retry::Backoff;
 use crate::aws::AwsContext;
 use crate::error::AwsError;
+use crate::lifecycle;
 use crate::policy_json;
 
 /// What a refresh reads of a role: the role (with its tags, boundary and trust policy), its
@@ -104,7 +105,9 @@ pub async fn find_role_tolerating_propagation(
             deadline: Duration::from_secs(8),
         };
         for delay in backoff.delays() {
-            tokio::time::sleep(delay).await;
+            if lifecycle::sleep(delay).await.is_err() {
+                return Err(AwsError::stopped("GetRole"));
+            }
             found = find_role(ctx, name).await?;
             if found.is_some() {
                 break;

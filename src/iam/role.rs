@@ -7,7 +7,7 @@
 //! [`crate::iam::find`], its policies in [`crate::iam::role_policies`], the scan for
 //! associations that use it in [`crate::eks::usage`], and its unit tests in `role/tests.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_iam::types::{Role, Tag};
@@ -24,7 +24,7 @@ use crate::error::{AwsError, Error};
 use crate::iam::find::{find_role, find_role_tolerating_propagation, RemoteRole};
 use crate::iam::{role_name, role_policies, trust_policy};
 use crate::policy_json;
-use crate::resource::{ManagedResource, Warning};
+use crate::resource::{Applied, ManagedResource, Warning};
 use crate::schema::{
     boolean, computed, number, optional, optional_computed, string, string_map, string_set, Attr,
 };
@@ -99,7 +99,7 @@ impl ManagedResource for PodIdentityRole {
             optional("policy_arns", string_set(), "ARNs of the managed policies attached to the role. Managed exclusively: other attachments are removed.")
                 .check(validate::iam_policy_arn),
             optional("inline_policies", string_map(), "Inline policies, name to JSON document. Managed exclusively: other inline policies are removed. Equivalent JSON gives no diff.")
-                .check_map(validate::iam_policy_name, validate::policy_document, "document"),
+                .check_map(validate::iam_policy_name, validate::role_policy_document, "document"),
             optional("tags", string_map(), "Tags of the role. Merged over the provider's `default_tags`.").check_tags(),
             // Derived from tags and the provider's default_tags in `plan`.
             computed("tags_all", string_map(), "All tags of the role, including the provider's `default_tags`."),
@@ -116,9 +116,26 @@ impl ManagedResource for PodIdentityRole {
         ]
     }
 
-    /// The trust policy the restrictions give must fit IAM's limit.
+    /// The inline policies together, and the trust policy the restrictions give, must fit
+    /// IAM's limits.
     fn validate(config: &RoleState, _defaults: &BTreeMap<String, String>) -> Problems {
         let mut p = Problems::default();
+        if let Some(policies) = known_map(&config.inline_policies) {
+            let total: usize = policies.values().map(|d| validate::policy_size(d)).sum();
+            let each_fits = policies
+                .values()
+                .all(|d| validate::policy_size(d) <= validate::ROLE_INLINE_POLICIES_MAX);
+            if each_fits && total > validate::ROLE_INLINE_POLICIES_MAX {
+                p.check(
+                    attr("inline_policies"),
+                    "inline_policies",
+                    Err(format!(
+                        "the inline policies add up to {total} characters, white space not counted; IAM allows {} for all the inline policies of a role together. Move some permissions to managed policies (policy_arns).",
+                        validate::ROLE_INLINE_POLICIES_MAX
+                    )),
+                );
+            }
+        }
         let (Some(clusters), Some(accounts)) = (
             known_set(&config.allowed_clusters),
             known_set(&config.allowed_service_accounts),
@@ -195,21 +212,18 @@ impl ManagedResource for PodIdentityRole {
         )
     }
 
-    async fn create(
-        ctx: &AwsContext,
-        planned: &RoleState,
-    ) -> (Option<RoleState>, Result<(), Error>) {
-        create_role(ctx, planned).await
+    async fn create(ctx: &AwsContext, planned: &RoleState) -> Applied<Option<RoleState>> {
+        create::create_role(ctx, planned).await
     }
 
     async fn update(
         ctx: &AwsContext,
         prior: &RoleState,
         planned: &RoleState,
-    ) -> (RoleState, Result<(), Error>) {
+    ) -> Applied<RoleState> {
         let mut state = prior.clone();
         let result = converge(ctx, &mut state, planned).await;
-        (state, result)
+        Applied::new(state, result)
     }
 
     /// Only a warning: associations of this same configuration that reference the role are
@@ -274,65 +288,6 @@ fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect()
-}
-
-/// CreateRole, then [`converge`] for what CreateRole does not do. Returns the state to record
-/// (`None` only when no role was created) and the first error.
-async fn create_role(
-    ctx: &AwsContext,
-    planned: &RoleState,
-) -> (Option<RoleState>, Result<(), Error>) {
-    let name = role_name::for_new_role(&planned.name, &planned.name_prefix);
-    let trust = planned.trust_policy.as_str().to_string();
-    let tags_all = known_map(&planned.tags_all).unwrap_or_default();
-    let result = retry(Backoff::IAM_PROPAGATION, is_transient_iam_error, |_| {
-        let request = ctx
-            .iam
-            .create_role()
-            .role_name(&name)
-            .path(planned.path.as_str())
-            .assume_role_policy_document(&trust)
-            .set_description(planned.description.as_ref_option().cloned())
-            .set_max_session_duration(
-                planned
-                    .max_session_duration
-                    .as_ref_option()
-                    .map(|n| *n as i32),
-            )
-            .set_permissions_boundary(planned.permissions_boundary.as_ref_option().cloned())
-            .set_tags((!tags_all.is_empty()).then(|| sdk_tags(&tags_all)));
-        async move { request.send().await.map_err(|e| from_sdk("CreateRole", e)) }
-    })
-    .await;
-    let role = match result {
-        Ok(out) => out.role,
-        Err(err) if err.is_code("EntityAlreadyExists") => {
-            return (
-                None,
-                Err(Error::refused(
-                    format!("IAM role {name} already exists"),
-                    format!(
-                        "A role named {name} exists already. To manage it with this configuration, import it (replace NAME with this resource's name):\n\n  terraform import aws_eks_pod_identity_role.NAME {name}\n\nThe plan after the import shows any difference, such as a trust policy this resource would rewrite."
-                    ),
-                )),
-            )
-        }
-        Err(err) => return (None, Err(Error::aws(format!("Creating IAM role {name}"), err))),
-    };
-    let mut state = planned.clone();
-    state.name = Value::Value(name.clone());
-    state.id = Value::Value(name.clone());
-    if let Some(role) = &role {
-        state.arn = Value::Value(role.arn().to_string());
-        state.unique_id = Value::Value(role.role_id().to_string());
-        state.create_date = Value::Value(format_date(role));
-        state.path = Value::Value(role.path().to_string());
-    }
-    // Attachments and inline policies are not part of CreateRole: converge from none.
-    state.policy_arns = set_or_null(&BTreeSet::new(), &planned.policy_arns);
-    state.inline_policies = map_or_null(&BTreeMap::new(), &planned.inline_policies);
-    let result = converge(ctx, &mut state, planned).await;
-    (Some(state), result)
 }
 
 /// Make the role `current` describes match `target`, one IAM change at a time, recording each in
@@ -671,5 +626,6 @@ pub fn state_from_remote(
     }
 }
 
+mod create;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,17 @@
 //! The admin interface under `/_emulator/` (no authentication): request log, fault injection,
 //! credentials, and direct manipulation of clusters and add-on-owned associations.
+//!
+//! - `GET /_emulator/requests`: `{"requests": [...]}`, every EKS API request in arrival order
+//!   ([`RequestRecord`](crate::request_log::RequestRecord)). A request that got no answer at
+//!   all (a `black_hole` fault) is logged once its client closed the connection, with
+//!   `"status": 0`; `DELETE` clears the log.
+//! - `POST /_emulator/faults`: registers a fault ([`FaultSpec`] lists the fields), e.g.
+//!   `{"kind": "throttle", "operation": "ListClusters", "fraction": 0.5, "forever": true}`;
+//!   `DELETE` clears them all.
+//! - `POST /_emulator/clusters`, `DELETE /_emulator/clusters/{name}`,
+//!   `GET /_emulator/clusters/{name}/associations`,
+//!   `POST /_emulator/clusters/{name}/addon-associations`, `POST /_emulator/credentials`,
+//!   `POST /_emulator/reset`: see the handlers below.
 
 use std::sync::Arc;
 

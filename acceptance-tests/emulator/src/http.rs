@@ -1,5 +1,6 @@
 //! The one plain-HTTP client configuration of the crate (admin calls, raw EKS requests, the STS
-//! lookup): every status is an answer, not an error, and no call waits forever.
+//! lookup, the fault proxy's forwarding): every status is an answer, not an error, redirects
+//! included, and no call waits forever.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,6 +13,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .timeout_global(Some(TIMEOUT))
         .build()
         .into()

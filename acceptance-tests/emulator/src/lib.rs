@@ -4,7 +4,8 @@
 //! `/_emulator/` shows the requests, injects faults and changes the emulated world directly.
 //!
 //! Use [`EmulatorHandle::start`] from tests, or [`serve`] on a listener you bound yourself;
-//! [`client`] has what tests need to talk to it.
+//! [`client`] has what tests need to talk to it. [`FaultProxy`] puts the same kind of faults in
+//! front of an AWS Query-protocol endpoint (moto's IAM and STS).
 
 mod admin;
 mod api;
@@ -17,6 +18,7 @@ mod faults;
 mod handle;
 mod http;
 mod operation;
+pub mod proxy;
 mod request_log;
 mod sigv4;
 mod state;
@@ -25,3 +27,4 @@ mod world;
 
 pub use config::{Credentials, EmulatorConfig};
 pub use handle::{serve, EmulatorHandle};
+pub use proxy::FaultProxy;

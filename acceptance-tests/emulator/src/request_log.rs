@@ -13,7 +13,11 @@ pub struct RequestRecord {
     /// The path as received (labels still percent-encoded).
     pub path: String,
     pub query: String,
-    /// The status sent (for dropped connections: the status that would have been sent).
+    /// The status sent (for `drop_after_commit`: the status that would have been sent; for
+    /// `trickle`: the status sent, whether or not the client stayed for the whole body).
+    /// 0: nothing was sent because the client went away first (a `black_hole` fault, or a
+    /// client that gave up during a `latency` fault); such a request is logged when the client
+    /// closes its connection.
     pub status: u16,
     pub error_type: Option<String>,
     /// From the SigV4 credential scope, whenever the `Authorization` header could be parsed
@@ -31,8 +35,8 @@ pub struct RequestLog {
 }
 
 impl RequestLog {
-    /// Records a finished request. Requests finish out of order (latency faults), so keep the
-    /// log sorted by arrival.
+    /// Records a finished request. Requests finish out of order (latency and black hole faults),
+    /// so keep the log sorted by arrival.
     pub fn push(&mut self, record: RequestRecord) {
         let at = self.records.partition_point(|r| r.seq < record.seq);
         self.records.insert(at, record);

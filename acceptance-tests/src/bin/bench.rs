@@ -72,15 +72,7 @@ fn run() -> Result<()> {
         tf.run(&["plan", "-input=false", "-parallelism=20"])
     })?;
     let eks_ops = count(stack.eks_operations());
-    let iam_ops = count(
-        stack
-            .moto
-            .requests()?
-            .into_iter()
-            .filter(|r| r.service == "iam")
-            .map(|r| r.action)
-            .collect(),
-    );
+    let iam_ops = count(stack.moto.actions("iam")?);
     println!(
         "refresh of 1 role + {ASSOCIATIONS} associations: provider peak RSS {:.1} MB, terraform plan {:.2} s",
         refresh_rss as f64 / 1e6,

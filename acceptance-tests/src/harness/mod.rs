@@ -1,6 +1,7 @@
-//! The test harness: the local AWS stack (moto for IAM and STS, the EKS emulator for EKS), a
-//! terraform runner wired to it and builders for the configurations the tests write.
-//! Everything stops when its handle is dropped, also when a test panics.
+//! The test harness: the local AWS stack (moto for IAM and STS, the EKS emulator for EKS, and on
+//! request a fault proxy in front of moto), a terraform runner wired to it and builders for the
+//! configurations the tests write. Everything stops when its handle is dropped, also when a test
+//! panics.
 
 pub mod hcl;
 pub mod moto;
@@ -12,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use eks_emulator::client::{sdk_config, Admin, ClientError};
-use eks_emulator::{EmulatorConfig, EmulatorHandle};
+use eks_emulator::{EmulatorConfig, EmulatorHandle, FaultProxy};
 use serde_json::Value;
+
+pub use eks_emulator::proxy::ProxiedRequest;
 
 pub use eks_emulator::client::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 pub use hcl::REQUIRED_PROVIDERS;
@@ -31,10 +34,23 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// moto + the EKS emulator, both on free loopback ports.
+/// How to start a [`Stack`].
+#[derive(Debug, Clone, Default)]
+pub struct StackOptions {
+    pub moto: MotoOptions,
+    /// Route IAM and STS through a [`FaultProxy`] in front of moto, so that a test can lose
+    /// moto's answers after moto executed the request ([`Stack::drop_moto_answers`]).
+    pub moto_proxy: bool,
+}
+
+/// moto + the EKS emulator (+ the fault proxy in front of moto, when asked for), all on free
+/// loopback ports.
 pub struct Stack {
     pub moto: MotoServer,
     pub eks: EmulatorHandle,
+    /// In front of moto for the stack's IAM and STS clients ([`Self::aws_env`]); `None` unless
+    /// started with [`StackOptions::moto_proxy`].
+    moto_proxy: Option<FaultProxy>,
     eks_admin: Admin,
 }
 
@@ -44,14 +60,40 @@ impl Stack {
     }
 
     pub fn start_with(options: &MotoOptions) -> Stack {
-        Self::try_start(options)
+        Self::start_with_options(&StackOptions {
+            moto: options.clone(),
+            ..StackOptions::default()
+        })
+    }
+
+    /// A stack whose IAM and STS endpoint is the fault proxy in front of moto.
+    pub fn start_with_moto_proxy() -> Stack {
+        Self::start_with_options(&StackOptions {
+            moto_proxy: true,
+            ..StackOptions::default()
+        })
+    }
+
+    pub fn start_with_options(options: &StackOptions) -> Stack {
+        Self::try_start_with_options(options)
             .unwrap_or_else(|e| panic!("cannot start the local AWS stack: {e:#}"))
     }
 
-    /// The emulator accepts the test credentials and the temporary credentials moto's STS
-    /// issues, as EKS accepts those of AWS's STS.
     pub fn try_start(options: &MotoOptions) -> Result<Stack> {
-        let moto = MotoServer::start(options)?;
+        Self::try_start_with_options(&StackOptions {
+            moto: options.clone(),
+            ..StackOptions::default()
+        })
+    }
+
+    /// The emulator accepts the test credentials and the temporary credentials moto's STS
+    /// issues, as EKS accepts those of AWS's STS (it asks moto directly, past the proxy).
+    pub fn try_start_with_options(options: &StackOptions) -> Result<Stack> {
+        let moto = MotoServer::start(&options.moto)?;
+        let moto_proxy = options
+            .moto_proxy
+            .then(|| FaultProxy::start(moto.url()))
+            .transpose()?;
         let eks = EmulatorHandle::start(EmulatorConfig {
             account_id: ACCOUNT_ID.to_string(),
             region: REGION.to_string(),
@@ -62,8 +104,17 @@ impl Stack {
         Ok(Stack {
             moto,
             eks,
+            moto_proxy,
             eks_admin,
         })
+    }
+
+    /// The IAM and STS endpoint of [`Self::aws_env`]: the fault proxy's when there is one, else
+    /// moto's.
+    pub fn iam_url(&self) -> &str {
+        self.moto_proxy
+            .as_ref()
+            .map_or(self.moto.url(), FaultProxy::url)
     }
 
     /// The environment a terraform (or any AWS SDK) process needs to use this stack: test
@@ -75,8 +126,8 @@ impl Stack {
             ("AWS_SECRET_ACCESS_KEY".into(), SECRET_ACCESS_KEY.into()),
             ("AWS_REGION".into(), REGION.into()),
             ("AWS_ENDPOINT_URL_EKS".into(), self.eks.url().to_string()),
-            ("AWS_ENDPOINT_URL_IAM".into(), self.moto.url().to_string()),
-            ("AWS_ENDPOINT_URL_STS".into(), self.moto.url().to_string()),
+            ("AWS_ENDPOINT_URL_IAM".into(), self.iam_url().to_string()),
+            ("AWS_ENDPOINT_URL_STS".into(), self.iam_url().to_string()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             (
                 "AWS_CONFIG_FILE".into(),
@@ -159,6 +210,41 @@ impl Stack {
     pub fn clear_faults(&self) {
         admin(self.eks_admin.clear_faults())
     }
+
+    /// The fault proxy in front of moto, which the stack must have been started with
+    /// ([`Self::start_with_moto_proxy`]).
+    pub fn moto_proxy(&self) -> &FaultProxy {
+        self.moto_proxy.as_ref().unwrap_or_else(|| {
+            panic!("the stack has no fault proxy in front of moto: start it with Stack::start_with_moto_proxy()")
+        })
+    }
+
+    /// moto executes the next `count` IAM or STS requests of `action` (e.g. `CreateRole`), and
+    /// their clients get no answer: the connection closes instead.
+    pub fn drop_moto_answers(&self, action: &str, count: u32) {
+        self.moto_proxy().drop_next(action, count)
+    }
+
+    /// Like [`Self::drop_moto_answers`] for every request of `action`, until
+    /// [`Self::clear_moto_drops`].
+    pub fn drop_every_moto_answer(&self, action: &str) {
+        self.moto_proxy().drop_every(action)
+    }
+
+    pub fn clear_moto_drops(&self) {
+        self.moto_proxy().clear_drops()
+    }
+
+    /// The IAM and STS requests moto executed whose answers were dropped, in the order moto
+    /// answered them.
+    pub fn dropped_moto_answers(&self) -> Vec<ProxiedRequest> {
+        self.moto_proxy().dropped()
+    }
+
+    /// Every IAM and STS request that went through the proxy, answered or dropped.
+    pub fn proxied_moto_requests(&self) -> Vec<ProxiedRequest> {
+        self.moto_proxy().requests()
+    }
 }
 
 /// The result of an emulator admin call, which must have worked.
@@ -172,7 +258,8 @@ pub async fn eks_client(stack: &Stack) -> aws_sdk_eks::Client {
     aws_sdk_eks::Client::new(&sdk_config(stack.eks.url()).await)
 }
 
-/// An `aws-sdk-iam` client for the stack's moto, for out-of-band changes and checks in tests.
+/// An `aws-sdk-iam` client for the stack's moto, for out-of-band changes and checks in tests:
+/// straight to moto, past the fault proxy and its drops.
 pub async fn iam_client(stack: &Stack) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&sdk_config(stack.moto.url()).await)
 }
@@ -208,7 +295,7 @@ impl<C> Sdk<C> {
 }
 
 impl Stack {
-    /// IAM (moto) through the AWS SDK.
+    /// IAM (moto) through the AWS SDK, straight to moto (past the fault proxy).
     pub fn iam(&self) -> Sdk<aws_sdk_iam::Client> {
         Sdk::new(iam_client(self))
     }

@@ -6,6 +6,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine;
+use eks_emulator::client::RawEks;
+use eks_emulator::proxy::query_action;
 
 use super::workspace_root;
 
@@ -114,6 +116,31 @@ impl MotoServer {
         Ok(())
     }
 
+    /// From now on, like [`MotoOptions::enforce_auth`] from the start: every request must be
+    /// signed, with a valid signature, by an access key that exists in moto and may do what it
+    /// asks. Create the users, keys and policies the test signs with first.
+    pub fn enforce_auth_from_now(&self) -> Result<()> {
+        let response = RawEks::new(&self.url).send("POST", "/moto-api/reset-auth", &[], "0")?;
+        if response.status != 200 {
+            bail!(
+                "moto refused to enforce authentication ({}): {}",
+                response.status,
+                response.body
+            );
+        }
+        Ok(())
+    }
+
+    /// The actions of `service` (`iam`, `sts`) recorded so far, in order.
+    pub fn actions(&self, service: &str) -> Result<Vec<String>> {
+        Ok(self
+            .requests()?
+            .into_iter()
+            .filter(|r| r.service == service)
+            .map(|r| r.action)
+            .collect())
+    }
+
     /// IAM requests that change something, recorded so far.
     pub fn iam_writes(&self) -> Result<Vec<MotoRequest>> {
         Ok(self
@@ -166,13 +193,8 @@ fn parse_recorded(line: &str) -> Result<MotoRequest> {
         body.to_string()
     };
     let url = entry["url"].as_str().unwrap_or("");
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let action = [body.as_str(), query]
-        .iter()
-        .flat_map(|s| s.split('&'))
-        .find_map(|pair| pair.strip_prefix("Action="))
-        .unwrap_or("Unknown")
-        .to_string();
+    let query = url.split_once('?').map(|(_, q)| q);
+    let action = query_action(body.as_bytes(), query).unwrap_or_else(|| "Unknown".to_string());
     Ok(MotoRequest { service, action })
 }
 

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -228,6 +230,17 @@ impl Terraform {
     }
 
     fn try_run(&self, args: &[&str]) -> Result<TfRun> {
+        self.try_start(args)?.try_wait_for_exit()
+    }
+
+    /// Start terraform with `args` (plus -no-color) without waiting for it, in a process group
+    /// of its own, as a terminal runs it: [`Running::ctrl_c`] then reaches it and its plugins.
+    pub fn start(&self, args: &[&str]) -> Running {
+        self.try_start(args)
+            .unwrap_or_else(|e| panic!("terraform {}: {e:#}", args.join(" ")))
+    }
+
+    fn try_start(&self, args: &[&str]) -> Result<Running> {
         let mut cmd = Command::new(&self.bin);
         cmd.current_dir(self.dir.path())
             .env_clear()
@@ -236,7 +249,8 @@ impl Terraform {
             .arg("-no-color")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .process_group(0);
         let mut child = cmd.spawn().context("starting terraform")?;
         let mut stdout = child.stdout.take().ok_or_else(|| anyhow!("stdout"))?;
         let mut stderr = child.stderr.take().ok_or_else(|| anyhow!("stderr"))?;
@@ -250,25 +264,12 @@ impl Terraform {
             let _ = stderr.read_to_string(&mut s);
             s
         });
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break status;
-            }
-            if started.elapsed() > COMMAND_TIMEOUT {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("timed out after {COMMAND_TIMEOUT:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let run = TfRun {
+        Ok(Running {
             args: args.join(" "),
-            code: status.code(),
-            stdout: out_reader.join().unwrap_or_default(),
-            stderr: err_reader.join().unwrap_or_default(),
-        };
-        Ok(run)
+            child,
+            out_reader,
+            err_reader,
+        })
     }
 
     fn expect_success(&self, args: &[&str]) -> TfRun {
@@ -311,6 +312,27 @@ impl Terraform {
     /// Plan, expecting failure; returns the flattened output.
     pub fn plan_fails(&self) -> String {
         self.expect_failure(&["plan", "-input=false"]).flat_output()
+    }
+
+    /// Plans each configuration, which must fail with the error `summary` and the words
+    /// `detail` in its output; fails the test naming every case that did not.
+    pub fn assert_plans_fail<'a>(
+        &self,
+        cases: impl IntoIterator<Item = (String, &'a str, &'a str)>,
+    ) {
+        let mut failures = Vec::new();
+        for (config, summary, detail) in cases {
+            self.write_config(&config);
+            let run = self.run(&["plan", "-input=false"]);
+            let out = run.flat_output();
+            if run.success() || !out.contains(summary) || !out.contains(detail) {
+                failures.push(format!(
+                    "{config}\nexpected {summary:?} / {detail:?}, got (exit {:?}): {out}",
+                    run.code
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }
 
     pub fn validate(&self) -> TfRun {
@@ -429,6 +451,111 @@ fn find_resource(module: &Value, address: &str) -> Option<Value> {
         }
     }
     None
+}
+
+/// A terraform command started with [`Terraform::start`].
+pub struct Running {
+    args: String,
+    child: Child,
+    out_reader: JoinHandle<String>,
+    err_reader: JoinHandle<String>,
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Ctrl-C as a terminal sends it: SIGINT to terraform and the plugins it started (its
+    /// process group).
+    pub fn ctrl_c(&self) {
+        signal("INT", &format!("-{}", self.pid()));
+    }
+
+    /// SIGINT to terraform alone (a wrapper that forwards only to its child): terraform asks
+    /// its plugins to stop through the plugin protocol.
+    pub fn interrupt(&self) {
+        signal("INT", &self.pid().to_string());
+    }
+
+    /// SIGKILL to terraform alone: it cannot stop its plugins.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+
+    /// The processes terraform started that are still running.
+    pub fn plugin_processes(&self) -> Vec<u32> {
+        children_of(self.pid())
+    }
+
+    /// Wait for terraform to exit (failing the test after [`COMMAND_TIMEOUT`]).
+    pub fn wait(self) -> TfRun {
+        let args = self.args.clone();
+        self.try_wait_for_exit()
+            .unwrap_or_else(|e| panic!("terraform {args}: {e:#}"))
+    }
+
+    fn try_wait_for_exit(mut self) -> Result<TfRun> {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait()? {
+                break status;
+            }
+            if started.elapsed() > COMMAND_TIMEOUT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                bail!("timed out after {COMMAND_TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Ok(TfRun {
+            args: self.args,
+            code: status.code(),
+            stdout: self.out_reader.join().unwrap_or_default(),
+            stderr: self.err_reader.join().unwrap_or_default(),
+        })
+    }
+}
+
+/// `kill -SIGNAL TARGET`, where a negative target is a process group.
+fn signal(name: &str, target: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{name}"), "--", target])
+        .status();
+    assert!(
+        sent.is_ok_and(|s| s.success()),
+        "kill -{name} {target} failed"
+    );
+}
+
+/// The running processes whose parent is `pid` (from /proc).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| parent_of(*child) == Some(pid))
+        .collect()
+}
+
+/// The parent of a running process, from `/proc/PID/stat` (`pid (comm) state ppid ...`; comm
+/// may contain spaces and parentheses, so read after the last ')').
+pub fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_comm.split_whitespace();
+    let state = fields.next()?;
+    if state == "Z" {
+        return None;
+    }
+    fields.next()?.parse().ok()
+}
+
+/// Whether a process is still running (not gone, not a zombie).
+pub fn is_running(pid: u32) -> bool {
+    parent_of(pid).is_some()
 }
 
 #[cfg(test)]

@@ -166,10 +166,13 @@ fn import_ids() {
 #[test]
 fn existing_id_is_parsed_from_the_conflict_message() {
     assert_eq!(
-        existing_id_from_message("Association already exists: a-0123456789abcdefg"),
+        create::existing_id_from_message("Association already exists: a-0123456789abcdefg"),
         Some("a-0123456789abcdefg".to_string())
     );
-    assert_eq!(existing_id_from_message("Association already exists"), None);
+    assert_eq!(
+        create::existing_id_from_message("Association already exists"),
+        None
+    );
 }
 
 #[test]

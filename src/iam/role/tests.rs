@@ -1,6 +1,8 @@
 //! Unit tests of `aws_eks_pod_identity_role`: its declared checks and plan rules, generated
 //! names, and the state read back from IAM.
 
+use std::collections::BTreeSet;
+
 use tf_provider::AttributePath;
 
 use super::*;

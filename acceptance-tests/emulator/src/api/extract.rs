@@ -102,7 +102,8 @@ impl QueryParams {
     }
 }
 
-fn parse_query(query: &str) -> Vec<(String, String)> {
+/// `key=value&…` pairs, decoded as forms are (`+` is a space), in order.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| {
         percent_decode_str(&s.replace('+', " "))
             .decode_utf8_lossy()

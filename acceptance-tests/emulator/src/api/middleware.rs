@@ -2,13 +2,14 @@
 //! injected faults. They run after routing, so they know the operation; unknown paths pass the
 //! first two as well.
 
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
@@ -37,7 +38,48 @@ struct SigningScope {
 #[derive(Debug, Clone, Copy)]
 struct DropConnection;
 
-/// Logs every request with how it was answered, and gives every answer a request id.
+/// Where the signature layer leaves who signed a request, for the request log.
+#[derive(Debug, Clone, Default)]
+struct SigningScopeSlot(Arc<OnceLock<SigningScope>>);
+
+/// A request's log record until the request is answered. Logged with the answer's status by
+/// [`PendingRecord::finish`]; logged with status 0 when dropped unfinished, which happens when
+/// the client goes away before any answer was sent (hyper then drops the request's future): a
+/// `black_hole` fault, or a client that gave up during a `latency` fault.
+struct PendingRecord {
+    emulator: Arc<Emulator>,
+    record: Option<RequestRecord>,
+    scope: SigningScopeSlot,
+}
+
+impl PendingRecord {
+    fn finish(mut self, response: &Response) {
+        if let Some(record) = self.record.as_mut() {
+            record.status = response.status().as_u16();
+            record.error_type = response
+                .headers()
+                .get("x-amzn-ErrorType")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+        }
+        // Dropping logs it.
+    }
+}
+
+impl Drop for PendingRecord {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            if let Some(scope) = self.scope.0.get() {
+                record.access_key_id = Some(scope.access_key_id.clone());
+                record.region = Some(scope.region.clone());
+            }
+            self.emulator.lock().log.push(record);
+        }
+    }
+}
+
+/// Logs every request with how it was answered (status 0: not answered, the client went away
+/// first), and gives every answer a request id.
 pub async fn log_request(
     State(emulator): State<Arc<Emulator>>,
     params: Result<RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
@@ -56,18 +98,24 @@ pub async fn log_request(
             _ => None,
         })
     });
-    let mut record = RequestRecord {
-        seq,
-        operation: operation.map_or("Unknown", Operation::name).to_owned(),
-        method: request.method().to_string(),
-        path: request.uri().path().to_owned(),
-        query: request.uri().query().unwrap_or_default().to_owned(),
-        status: 0,
-        error_type: None,
-        access_key_id: None,
-        region: None,
-        cluster,
+    let scope = SigningScopeSlot::default();
+    let pending = PendingRecord {
+        emulator,
+        record: Some(RequestRecord {
+            seq,
+            operation: operation.map_or("Unknown", Operation::name).to_owned(),
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().unwrap_or_default().to_owned(),
+            status: 0,
+            error_type: None,
+            access_key_id: None,
+            region: None,
+            cluster,
+        }),
+        scope: scope.clone(),
     };
+    request.extensions_mut().insert(scope);
     if let Some(operation) = operation {
         request.extensions_mut().insert(operation);
     }
@@ -83,17 +131,7 @@ pub async fn log_request(
             .headers_mut()
             .insert("x-amzn-RequestId", request_id);
     }
-    record.status = response.status().as_u16();
-    record.error_type = response
-        .headers()
-        .get("x-amzn-ErrorType")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    if let Some(scope) = response.extensions().get::<SigningScope>() {
-        record.access_key_id = Some(scope.access_key_id.clone());
-        record.region = Some(scope.region.clone());
-    }
-    emulator.lock().log.push(record);
+    pending.finish(&response);
     // Only now, with the request logged: the client sees the dropped connection right away.
     if response.extensions().get::<DropConnection>().is_some() {
         if let Some(connection) = connection {
@@ -121,10 +159,12 @@ pub async fn check_signature(
         Ok(authorization) => authorization,
         Err(error) => return error.into_response(),
     };
-    let scope = SigningScope {
-        access_key_id: authorization.access_key_id.clone(),
-        region: authorization.region.clone(),
-    };
+    if let Some(slot) = parts.extensions.get::<SigningScopeSlot>() {
+        let _ = slot.0.set(SigningScope {
+            access_key_id: authorization.access_key_id.clone(),
+            region: authorization.region.clone(),
+        });
+    }
     let signed = SignedRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -133,12 +173,10 @@ pub async fn check_signature(
         body: &body,
     };
     let verified = authenticate(&emulator, &authorization, signed).await;
-    let mut response = match verified {
+    match verified {
         Ok(()) => next.run(Request::from_parts(parts, Body::from(body))).await,
         Err(error) => error.into_response(),
-    };
-    response.extensions_mut().insert(scope);
-    response
+    }
 }
 
 async fn authenticate(
@@ -166,7 +204,7 @@ async fn authenticate(
     sigv4::verify(authorization, known.as_ref(), request, time)
 }
 
-/// Applies the first matching latency fault, then the first matching failure fault.
+/// Applies the first latency fault that applies, then the first failure fault that applies.
 pub async fn inject_faults(
     State(emulator): State<Arc<Emulator>>,
     request: Request,
@@ -195,6 +233,40 @@ pub async fn inject_faults(
             response.extensions_mut().insert(DropConnection);
             response
         }
+        // The request (its body read in full by the signature check) is neither executed nor
+        // answered. hyper watches the idle connection and drops this future when the client
+        // closes it; the request log records the request then.
+        Some(Failure::BlackHole) => std::future::pending().await,
+        Some(Failure::Trickle(interval)) => trickle(next.run(request).await, interval).await,
         None => next.run(request).await,
     }
+}
+
+/// The response with its status and headers as they are, and its body sent one byte per
+/// `interval` (the pause comes before each byte). `content-length` tells the client how much
+/// is still to come.
+async fn trickle(response: Response, interval: Duration) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(err) => {
+            let message = format!("The response body could not be read: {err}.");
+            return ApiError::new(ErrorKind::Server, message).into_response();
+        }
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let bytes = futures::stream::unfold(0, move |sent| {
+        let body = body.clone();
+        async move {
+            if sent == body.len() {
+                return None;
+            }
+            tokio::time::sleep(interval).await;
+            let byte = body.slice(sent..=sent);
+            Some((Ok::<_, Infallible>(byte), sent + 1))
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(bytes))
 }

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ErrorKind};
 use crate::operation::Operation;
 use crate::state::Emulator;
 
-pub use extract::parse_body;
+pub use extract::{parse_body, parse_query};
 
 /// The handler of each operation.
 fn handler(operation: Operation) -> MethodRouter<Arc<Emulator>> {

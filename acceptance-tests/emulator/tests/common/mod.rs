@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::retry::RetryConfig;
 use aws_config::ConfigLoader;
@@ -21,8 +21,11 @@ use aws_sdk_eks::operation::update_pod_identity_association::builders::UpdatePod
 use aws_sdk_eks::operation::update_pod_identity_association::UpdatePodIdentityAssociationOutput;
 use aws_sdk_eks::types::{Cluster, PodIdentityAssociation, PodIdentityAssociationSummary};
 use aws_sdk_eks::Client;
-use eks_emulator::client::{sdk_config_loader, Admin, HttpResponse, RawEks};
-use eks_emulator::{EmulatorConfig, EmulatorHandle};
+use eks_emulator::client::{
+    sdk_config_loader, signature_headers, Admin, HttpResponse, RawEks, ACCESS_KEY_ID, REGION,
+    SECRET_ACCESS_KEY,
+};
+use eks_emulator::{Credentials, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
 pub const ACCOUNT: &str = "123456789012";
@@ -128,6 +131,26 @@ pub fn raw_request(
         .raw
         .send(method, path, headers, "")
         .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// The SigV4 headers the SDK would add to a bodiless `method url` with these `headers`, signed
+/// now with the test credentials.
+pub fn test_signature(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+) -> Vec<(String, String)> {
+    let credentials = Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None);
+    signature_headers(
+        method,
+        url,
+        headers,
+        b"",
+        &credentials,
+        REGION,
+        SystemTime::now(),
+    )
+    .unwrap_or_else(|e| panic!("cannot sign {method} {url}: {e}"))
 }
 
 /// The body of a response, which must be JSON.
