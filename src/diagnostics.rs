@@ -56,6 +56,11 @@ fn describe(err: &Error) -> (String, String, Option<AttributePath>) {
             summary,
             detail,
         } => (summary.clone(), detail.clone(), path.clone()),
+        Error::FunctionArgument { index, message } => (
+            message.clone(),
+            String::new(),
+            Some(AttributePath::function_argument(*index as i64)),
+        ),
         Error::NotConfigured => (
             "Provider not configured".into(),
             "The podidentity provider was used before Terraform configured it. This is a bug in \

@@ -34,6 +34,9 @@ pub enum Error {
         summary: String,
         detail: String,
     },
+    /// An argument of a provider function is not acceptable (`index` counts from 0).
+    #[error("argument {index}: {message}")]
+    FunctionArgument { index: usize, message: String },
     /// A bug in the provider: something that cannot happen did.
     #[error("internal error: {0}")]
     Internal(String),
@@ -204,6 +207,11 @@ impl AwsError {
             | AwsErrorKind::Stopped
             | AwsErrorKind::Other(_) => true,
         }
+    }
+
+    /// Terraform asked the provider to stop while the call waited.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.kind, AwsErrorKind::Stopped)
     }
 
     /// The error of `operation` when Terraform asked the provider to stop during a wait.

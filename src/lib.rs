@@ -6,6 +6,7 @@ pub mod aws;
 pub mod diagnostics;
 pub mod eks;
 pub mod error;
+pub mod functions;
 pub mod iam;
 pub mod lifecycle;
 pub mod logging;
@@ -15,6 +16,7 @@ pub mod resource;
 pub mod rules;
 pub mod schema;
 pub mod tags;
+pub mod trust;
 pub mod validate;
 pub mod value;
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use tf_provider::schema::{NestedBlock, Schema};
 use tf_provider::value::ValueEmpty;
-use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use tf_provider::{Diagnostics, DynamicDataSource, DynamicFunction, DynamicResource, Provider};
 
 use config::Phase;
 pub use config::{AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, ProviderConfig};
@@ -17,6 +17,7 @@ use crate::aws::{connect, Configured};
 use crate::diagnostics::{report, report_all};
 use crate::eks::association::Association;
 use crate::eks::association_data_source::{AssociationByServiceAccount, AssociationsOfCluster};
+use crate::functions;
 use crate::iam::role::PodIdentityRole;
 use crate::iam::role_data_source::RoleByName;
 use crate::resource::{DataSourceType, ResourceType};
@@ -123,6 +124,7 @@ fn provider_schema() -> Schema {
                 optional("skip_credentials_validation", boolean(), "Skip `sts:GetCallerIdentity` at configure (default false)."),
                 optional("allowed_account_ids", string_set(), "Only these accounts may be used. Conflicts with `forbidden_account_ids`."),
                 optional("forbidden_account_ids", string_set(), "These accounts must not be used. Conflicts with `allowed_account_ids`."),
+                optional("trust_check", string(), "What a plan does when an association's role would refuse the pods credentials: `\"error\"` (default) fails the plan, `\"warn\"` plans with a warning, `\"off\"` does not read the role."),
             ],
             vec![
                 ("assume_role", NestedBlock::Optional(assume_role)),
@@ -181,6 +183,13 @@ impl Provider for PodIdentityProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
         Some(self.data_sources())
+    }
+
+    fn get_functions(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicFunction>>> {
+        Some(functions::all())
     }
 }
 

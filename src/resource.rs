@@ -95,6 +95,19 @@ pub trait ManagedResource: Send + Sync + 'static {
         Ok(planned)
     }
 
+    /// Plan-time checks that need AWS calls, made once the plan is known (and again when
+    /// Terraform plans once more at apply, with values that were unknown before): warnings to
+    /// show, or an error to refuse the plan. `replacing` is true when the plan replaces the
+    /// object.
+    async fn check_plan(
+        _ctx: &AwsContext,
+        _prior: Option<&Self::State>,
+        _planned: &Self::State,
+        _replacing: bool,
+    ) -> Result<Vec<Warning>, Error> {
+        Ok(vec![])
+    }
+
     /// The object as it is now; `None` when it no longer exists.
     async fn read(ctx: &AwsContext, state: &Self::State) -> Result<Option<Self::State>, Error>;
 
@@ -190,6 +203,34 @@ impl<R: ManagedResource> Managed<R> {
             plan::<R>(&self.attributes, prior, proposed, config, &defaults),
         )
     }
+
+    /// [`ManagedResource::check_plan`] with its warnings and error reported; `false` refuses
+    /// the plan. Skipped while the provider is not configured (its configuration has values
+    /// known only after apply).
+    async fn checked(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Option<&R::State>,
+        planned: &R::State,
+        replacing: bool,
+    ) -> bool {
+        let Ok(ctx) = self.configured.get() else {
+            return true;
+        };
+        match R::check_plan(&ctx, prior, planned, replacing).await {
+            Ok(warnings) => {
+                for w in warnings {
+                    tracing::warn!(target: "podidentity::resource", resource = R::NAME, "plan: {}", w.summary);
+                    warn(diags, w.summary, w.detail, None);
+                }
+                true
+            }
+            Err(err) => {
+                report(diags, &err);
+                false
+            }
+        }
+    }
 }
 
 /// The warnings and the error of `applied` as diagnostics (and log lines); its state as it is.
@@ -271,8 +312,10 @@ impl<R: ManagedResource> Resource for Managed<R> {
         config_state: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        self.planned(diags, None, proposed_state, &config_state)
-            .map(|(planned, _)| (planned, Value::Null))
+        let (planned, _) = self.planned(diags, None, proposed_state, &config_state)?;
+        self.checked(diags, None, &planned, false)
+            .await
+            .then_some((planned, Value::Null))
     }
 
     async fn plan_update<'a>(
@@ -284,8 +327,11 @@ impl<R: ManagedResource> Resource for Managed<R> {
         prior_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        self.planned(diags, Some(&prior_state), proposed_state, &config_state)
-            .map(|(planned, replace)| (planned, prior_private_state, replace))
+        let (planned, replace) =
+            self.planned(diags, Some(&prior_state), proposed_state, &config_state)?;
+        self.checked(diags, Some(&prior_state), &planned, !replace.is_empty())
+            .await
+            .then_some((planned, prior_private_state, replace))
     }
 
     async fn plan_destroy<'a>(

@@ -138,7 +138,7 @@ impl<'a> Story<'a> {
     pub fn run(&self, say: &mut dyn FnMut(&str)) -> Result<()> {
         let started = Instant::now();
         self.create_clusters();
-        say("[1/8] clusters shop-blue and shop-green exist (created in the EKS emulator, standing in for aws_eks_cluster)");
+        say("[1/10] clusters shop-blue and shop-green exist (created in the EKS emulator, standing in for aws_eks_cluster)");
 
         self.common.apply();
         let role_arn = self
@@ -164,7 +164,7 @@ impl<'a> Story<'a> {
                 .unwrap_or_default()
         };
         let trust_before = self.trust_policy_in_iam()?;
-        say(&format!("[2/8] common: applied; shared role {role_arn}"));
+        say(&format!("[2/10] common: applied; shared role {role_arn}"));
         say(&format!(
             "      trusted by pods.eks.amazonaws.com for clusters [{}] and service accounts [{}] ({} bytes of trust policy)",
             list("allowed_clusters"),
@@ -181,7 +181,7 @@ impl<'a> Story<'a> {
                 .cloned()
                 .unwrap_or_default();
             say(&format!(
-                "[{step}/8] {}: applied; {} app/app-sa -> {ROLE_NAME} (association {})",
+                "[{step}/10] {}: applied; {} app/app-sa -> {ROLE_NAME} (association {})",
                 color.name(),
                 color.cluster(),
                 id.as_str().unwrap_or("?")
@@ -205,17 +205,32 @@ impl<'a> Story<'a> {
                 .join(", ")
         };
         say(&format!(
-            "[5/8] one role for both clusters: shop-blue [{}] and shop-green [{}] -> {role_arn}",
+            "[5/10] one role for both clusters: shop-blue [{}] and shop-green [{}] -> {role_arn}",
             accounts(&blue),
             accounts(&green)
         ));
 
+        self.pods_get_credentials(say)?;
+
         self.blue.destroy();
         say(&format!(
-            "[6/8] traffic moved to green, blue destroyed: shop-blue has {} associations, shop-green has {}",
+            "[8/10] traffic moved to green, blue destroyed: shop-blue has {} associations, shop-green has {}",
             self.associations(Color::Blue).len(),
             self.associations(Color::Green).len()
         ));
+
+        match self
+            .stack
+            .pod_credentials(Color::Blue.cluster(), "app", "app-sa")
+        {
+            Ok(session) => bail!(
+                "a blue pod still got credentials after blue was destroyed: {}",
+                session.assumed_role_arn
+            ),
+            Err(refused) => say(&format!(
+                "      a pod of app/app-sa in shop-blue is refused now: {refused}"
+            )),
+        }
 
         if !self.common.plan_is_empty() {
             bail!("the common state's plan is not empty after blue was destroyed");
@@ -224,7 +239,7 @@ impl<'a> Story<'a> {
         if trust_after != trust_before {
             bail!("the trust policy changed:\nbefore: {trust_before}\nafter:  {trust_after}");
         }
-        say("[7/8] common: plan shows no changes; the role's trust policy is byte-identical to before");
+        say("[9/10] common: plan shows no changes; the role's trust policy is byte-identical to before");
 
         self.green.destroy();
         self.common.destroy();
@@ -232,9 +247,71 @@ impl<'a> Story<'a> {
             bail!("the role still exists after destroying common");
         }
         say(&format!(
-            "[8/8] green and common destroyed; role deleted. The story took {:.1} s.",
+            "[10/10] green and common destroyed; role deleted. The story took {:.1} s.",
             started.elapsed().as_secs_f64()
         ));
+        Ok(())
+    }
+}
+
+impl Story<'_> {
+    /// The pods' side, through the EKS Auth API as the Pod Identity Agent calls it: a green pod
+    /// of app/app-sa gets credentials for the shared role with its session tags; a pod of a
+    /// service account the role does not trust is refused even when someone associates it by
+    /// hand, outside Terraform.
+    fn pods_get_credentials(&self, say: &mut dyn FnMut(&str)) -> Result<()> {
+        let green = Color::Green.cluster();
+        let session = self
+            .stack
+            .pod_credentials(green, "app", "app-sa")
+            .map_err(|refused| anyhow!("a green pod of app/app-sa was refused: {refused}"))?;
+        say(&format!(
+            "[6/10] a pod of app/app-sa in {green} gets credentials: {}",
+            session.assumed_role_arn
+        ));
+        say(&format!(
+            "       session tags: {}",
+            session.session_tags.join(", ")
+        ));
+
+        let role_arn = self
+            .associations(Color::Green)
+            .first()
+            .map(|(_, role)| role.clone())
+            .ok_or_else(|| anyhow!("green has no association"))?;
+        let eks = self.stack.eks_api();
+        let intruder = eks
+            .try_run(
+                eks.client
+                    .create_pod_identity_association()
+                    .cluster_name(green)
+                    .namespace("app")
+                    .service_account("intruder")
+                    .role_arn(&role_arn)
+                    .send(),
+            )
+            .map_err(|e| anyhow!("associating app/intruder by hand: {e:?}"))?
+            .association
+            .and_then(|a| a.association_id)
+            .ok_or_else(|| anyhow!("EKS answered without the association"))?;
+        let refused = self.stack.pod_credentials(green, "app", "intruder");
+        eks.try_run(
+            eks.client
+                .delete_pod_identity_association()
+                .cluster_name(green)
+                .association_id(&intruder)
+                .send(),
+        )
+        .map_err(|e| anyhow!("deleting app/intruder's association: {e:?}"))?;
+        match refused {
+            Ok(session) => bail!(
+                "a pod of app/intruder got credentials: {}",
+                session.assumed_role_arn
+            ),
+            Err(refused) => say(&format!(
+                "[7/10] a pod of app/intruder in {green}, associated by hand outside Terraform, is refused: {refused}"
+            )),
+        }
         Ok(())
     }
 }

@@ -24,9 +24,13 @@ fn config(blocks: impl Display) -> String {
     format!("{}{blocks}", hcl::provider())
 }
 
+/// The roles these tests name, trusted by EKS Pod Identity.
+const ROLES: &[&str] = &["shop", "shop-v2", "fresh", "orders", "carts"];
+
 fn setup() -> (Stack, Terraform) {
     let stack = Stack::start();
     stack.create_cluster(CLUSTER);
+    stack.create_pod_roles(ROLES);
     let tf = Terraform::new(&stack);
     (stack, tf)
 }

@@ -145,6 +145,72 @@ fn the_demo_story_runs_start_to_finish() {
     story
         .run(&mut |line| lines.push(line.to_string()))
         .unwrap_or_else(|e| panic!("story failed: {e:#}\n{}", lines.join("\n")));
-    assert_eq!(lines.len(), 9, "{lines:#?}");
-    assert!(lines.last().is_some_and(|l| l.starts_with("[8/8]")));
+    assert_eq!(lines.len(), 13, "{lines:#?}");
+    let text = lines.join("\n");
+    for words in [
+        "[6/10] a pod of app/app-sa in shop-green gets credentials: arn:aws:sts::123456789012:assumed-role/shop-dynamodb-read/",
+        "eks-cluster-name=shop-green",
+        "kubernetes-service-account=app-sa",
+        "[7/10] a pod of app/intruder in shop-green, associated by hand outside Terraform, is refused: AccessDeniedException",
+        "a pod of app/app-sa in shop-blue is refused now: ResourceNotFoundException",
+    ] {
+        assert!(text.contains(words), "{words:?} in:\n{text}");
+    }
+    assert!(lines.last().is_some_and(|l| l.starts_with("[10/10]")));
+}
+
+/// The cutover mistake: the shared role trusts shop-blue only, and green is planned. The green
+/// state's plan fails before any EKS call, naming the cluster and the fix; once common adds
+/// shop-green, green applies and its pods get credentials.
+#[test]
+fn green_is_refused_at_plan_until_the_shared_role_trusts_it() {
+    let stack = Stack::start();
+    let story = Story::new(&stack);
+    story.create_clusters();
+    story.common.write_file(
+        "terraform.tfvars",
+        "cluster_name_patterns = [\"shop-blue\"]\n",
+    );
+    story.common.apply();
+    story.blue.apply();
+
+    stack.clear_eks_requests();
+    let out = story.green.plan_fails();
+    for words in [
+        "Error: The pods of app/app-sa in cluster shop-green would be refused credentials",
+        "\"shop-green\"",
+        "Fix: add \"shop-green\" to allowed_clusters of role shop-dynamodb-read",
+    ] {
+        assert!(out.contains(words), "{words:?} in: {out}");
+    }
+    assert!(
+        stack.eks_operations().is_empty(),
+        "the check makes no EKS call: {:?}",
+        stack.eks_operations()
+    );
+    assert!(story.associations(Color::Green).is_empty());
+
+    story.common.write_file(
+        "terraform.tfvars",
+        "cluster_name_patterns = [\"shop-blue\", \"shop-green\"]\n",
+    );
+    story.common.apply();
+    story.green.apply();
+    let session = stack
+        .pod_credentials("shop-green", "app", "app-sa")
+        .unwrap_or_else(|refused| panic!("green pod refused: {refused}"));
+    assert!(
+        session
+            .assumed_role_arn
+            .contains(":assumed-role/shop-dynamodb-read/"),
+        "{session:?}"
+    );
+    assert!(
+        session
+            .session_tags
+            .contains(&"eks-cluster-name=shop-green".to_string()),
+        "{session:?}"
+    );
+    let other = stack.pod_credentials("shop-green", "app", "other-sa");
+    assert!(other.is_err(), "{other:?}");
 }

@@ -92,6 +92,41 @@ fn every_type_has_a_doc_page_with_its_example() {
             }
         }
     }
+    let functions = schema["functions"].as_object().expect("function schemas");
+    assert!(!functions.is_empty(), "the provider serves functions");
+    for (name, function) in functions {
+        let page = root.join("docs/functions").join(format!("{name}.md"));
+        if !page.exists() {
+            missing.push(format!("function {name} has no page {}", page.display()));
+            continue;
+        }
+        let text = read(&page);
+        for section in ["## Example Usage", "## Signature", "## Arguments"] {
+            if !text.contains(section) {
+                missing.push(format!("{}: no {section:?}", page.display()));
+            }
+        }
+        let example = root
+            .join("examples/functions")
+            .join(name)
+            .join("function.tf");
+        if !example.exists() || !text.contains(read(&example).trim()) {
+            missing.push(format!(
+                "{} does not show {}",
+                page.display(),
+                example.display()
+            ));
+        }
+        for parameter in function["parameters"].as_array().into_iter().flatten() {
+            let parameter = parameter["name"].as_str().unwrap_or_default();
+            if !text.contains(&format!("`{parameter}`")) {
+                missing.push(format!(
+                    "{}: argument `{parameter}` not documented",
+                    page.display()
+                ));
+            }
+        }
+    }
     let index = read(&root.join("docs/index.md"));
     for attr in schema["provider"]["block"]["attributes"]
         .as_object()

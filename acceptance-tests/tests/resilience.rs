@@ -23,6 +23,7 @@ fn associations(count: usize, provider_body: &str) -> String {
 fn setup(count: usize, provider_body: &str) -> (Stack, Terraform) {
     let stack = Stack::start();
     stack.create_cluster(CLUSTER);
+    stack.create_pod_role("shop");
     let tf = Terraform::new(&stack);
     tf.write_config(&associations(count, provider_body));
     (stack, tf)

@@ -667,6 +667,16 @@ fn role_import_of_a_name_that_looks_generated_is_no_replace() {
 
 /// (argument lines, error summary, words of the detail)
 const BAD_INPUTS: &[(&str, &str, &str)] = &[
+    (
+        "allowed_clusters = []",
+        "Empty allowed_clusters",
+        "would not restrict anything",
+    ),
+    (
+        "allowed_service_accounts = []",
+        "Empty allowed_service_accounts",
+        "leave allowed_service_accounts out",
+    ),
     ("name = \"shop role\"", "Invalid name", "IAM role name"),
     (
         "name = \"rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\"",

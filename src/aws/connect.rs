@@ -16,6 +16,7 @@ use crate::aws::settings::ProviderSettings;
 use crate::aws::transport::{self, NotAwsClassifier};
 use crate::aws::AwsContext;
 use crate::error::{AwsErrorKind, Error};
+use crate::iam::role_cache::RoleCache;
 use crate::validate::attr;
 
 /// The client of one service (`aws_sdk_eks`, ...), from the shared configuration and the
@@ -104,6 +105,8 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         region,
         account_id,
         default_tags: settings.default_tags.clone(),
+        trust_check: settings.trust_check,
+        roles: RoleCache::default(),
     })
 }
 

@@ -14,6 +14,8 @@ use tf_provider::Diagnostics;
 
 use crate::diagnostics::report;
 use crate::error::Error;
+use crate::iam::role_cache::RoleCache;
+use settings::TrustCheck;
 
 /// What `ConfigureProvider` produces and every resource and data source shares: the clients,
 /// built once, and the provider-level settings resources need.
@@ -27,6 +29,10 @@ pub struct AwsContext {
     pub account_id: Option<String>,
     /// The tags of the provider's `default_tags` block.
     pub default_tags: BTreeMap<String, String>,
+    /// What the association's trust check does (`trust_check`).
+    pub trust_check: TrustCheck,
+    /// Roles the trust check has read, once each per process.
+    pub roles: RoleCache,
 }
 
 /// The slot resources hold: empty until Terraform configures the provider. Terraform starts one

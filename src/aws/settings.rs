@@ -18,6 +18,35 @@ pub struct ProviderSettings {
     pub assume_role: Option<AssumeRoleSettings>,
     pub endpoints: EndpointSettings,
     pub default_tags: BTreeMap<String, String>,
+    pub trust_check: TrustCheck,
+}
+
+/// What the association's trust check (will the pods get credentials?) does with a role whose
+/// trust policy refuses the pods: `trust_check` in the provider block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TrustCheck {
+    /// Refuse the plan (the default).
+    #[default]
+    Error,
+    /// Plan anyway, with a warning.
+    Warn,
+    /// Do not read the role at all.
+    Off,
+}
+
+impl std::str::FromStr for TrustCheck {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "error" => Ok(TrustCheck::Error),
+            "warn" => Ok(TrustCheck::Warn),
+            "off" => Ok(TrustCheck::Off),
+            other => Err(format!(
+                "{other:?} is not a trust check mode: use \"error\" (the default: a plan whose pods would be refused credentials fails), \"warn\" (it plans with a warning) or \"off\" (the role's trust policy is not read)."
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -153,6 +153,16 @@ impl ManagedResource for Association {
         Ok(planned)
     }
 
+    /// Will the pods get credentials? See `association/trust_check.rs`.
+    async fn check_plan(
+        ctx: &AwsContext,
+        prior: Option<&AssociationState>,
+        planned: &AssociationState,
+        _replacing: bool,
+    ) -> Result<Vec<Warning>, Error> {
+        trust_check::check(ctx, prior, planned).await
+    }
+
     async fn read(
         ctx: &AwsContext,
         state: &AssociationState,
@@ -516,3 +526,4 @@ pub fn state_from_api(
 mod create;
 #[cfg(test)]
 mod tests;
+mod trust_check;

@@ -3,6 +3,7 @@
 
 pub mod find;
 pub mod role;
+pub mod role_cache;
 pub mod role_data_source;
 pub mod role_name;
 pub mod role_policies;

@@ -120,6 +120,24 @@ impl ManagedResource for PodIdentityRole {
     /// IAM's limits.
     fn validate(config: &RoleState, _defaults: &BTreeMap<String, String>) -> Problems {
         let mut p = Problems::default();
+        for (name, value, meaning) in [
+            ("allowed_clusters", &config.allowed_clusters, "any cluster"),
+            (
+                "allowed_service_accounts",
+                &config.allowed_service_accounts,
+                "any service account",
+            ),
+        ] {
+            if matches!(value, Value::Value(set) if set.is_empty()) {
+                p.push(Error::invalid(
+                    attr(name),
+                    format!("Empty {name}"),
+                    format!(
+                        "{name} = [] would not restrict anything: the trust policy would let {meaning} use the role. List the entries, or leave {name} out to allow {meaning} on purpose."
+                    ),
+                ));
+            }
+        }
         if let Some(policies) = known_map(&config.inline_policies) {
             let total: usize = policies.values().map(|d| validate::policy_size(d)).sum();
             let each_fits = policies
@@ -193,6 +211,19 @@ impl ManagedResource for PodIdentityRole {
         Ok(planned)
     }
 
+    /// A replacement deletes the role while its associations still name it: say which.
+    async fn check_plan(
+        ctx: &AwsContext,
+        prior: Option<&RoleState>,
+        _planned: &RoleState,
+        replacing: bool,
+    ) -> Result<Vec<Warning>, Error> {
+        let Some(prior) = prior.filter(|_| replacing) else {
+            return Ok(vec![]);
+        };
+        in_use_warning(ctx, prior, "This plan replaces the role: the role is deleted and created again, and these associations keep naming the old role. The delete is refused while they use it (prevent_destroy_when_in_use); if it goes ahead, their pods get no credentials until each association is updated with the new role's ARN.").await
+    }
+
     async fn read(ctx: &AwsContext, state: &RoleState) -> Result<Option<RoleState>, Error> {
         let name = state.name.as_str();
         let created = state.create_date.as_ref_option().map(String::as_str);
@@ -229,17 +260,7 @@ impl ManagedResource for PodIdentityRole {
     /// Only a warning: associations of this same configuration that reference the role are
     /// deleted before it during the apply. [`Self::delete`] refuses if any is left.
     async fn plan_destroy(ctx: &AwsContext, prior: &RoleState) -> Result<Vec<Warning>, Error> {
-        let users = users_of(ctx, prior).await?;
-        if users.is_empty() {
-            return Ok(vec![]);
-        }
-        Ok(vec![Warning {
-            summary: in_use_summary(prior, &users),
-            detail: format!(
-                "{}\n\nThe role will only be deleted if these associations are gone by then: deleted earlier in this apply (associations of this configuration that reference the role are), or by destroying the states that own them.",
-                usage::describe(&ctx.region, &users)
-            ),
-        }])
+        in_use_warning(ctx, prior, "The role will only be deleted if these associations are gone by then: deleted earlier in this apply (associations of this configuration that reference the role are), or by destroying the states that own them.").await
     }
 
     async fn delete(ctx: &AwsContext, state: &RoleState) -> Result<(), Error> {
@@ -434,6 +455,23 @@ async fn users_of(ctx: &AwsContext, state: &RoleState) -> Result<Vec<RoleUse>, E
             e,
         )
     })
+}
+
+/// The warning of a plan that deletes the role while associations use it, with what that means
+/// for them; none when nothing uses it.
+async fn in_use_warning(
+    ctx: &AwsContext,
+    prior: &RoleState,
+    consequence: &str,
+) -> Result<Vec<Warning>, Error> {
+    let users = users_of(ctx, prior).await?;
+    if users.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(vec![Warning {
+        summary: in_use_summary(prior, &users),
+        detail: format!("{}\n\n{consequence}", usage::describe(&ctx.region, &users)),
+    }])
 }
 
 fn in_use_summary(state: &RoleState, users: &[RoleUse]) -> String {

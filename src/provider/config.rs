@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tf_provider::value::{serde_as_vec, Value};
 use tf_provider::AttributePath;
 
-use crate::aws::settings::{AssumeRoleSettings, ProviderSettings, DEFAULT_MAX_RETRIES};
+use crate::aws::settings::{AssumeRoleSettings, ProviderSettings, TrustCheck, DEFAULT_MAX_RETRIES};
 use crate::error::Error;
 use crate::validate::{attr, iam_role_arn, Problems};
 
@@ -24,6 +24,7 @@ pub struct ProviderConfig {
     pub skip_credentials_validation: Value<bool>,
     pub allowed_account_ids: Value<BTreeSet<Value<String>>>,
     pub forbidden_account_ids: Value<BTreeSet<Value<String>>>,
+    pub trust_check: Value<String>,
     #[serde(default, with = "serde_as_vec")]
     pub assume_role: Value<AssumeRoleConfig>,
     #[serde(default, with = "serde_as_vec")]
@@ -194,6 +195,12 @@ impl ProviderConfig {
                     "max_retries",
                     Err(format!("{n} is out of range: max_retries is between 0 and 100 (default {DEFAULT_MAX_RETRIES}).")),
                 ),
+            }
+        }
+        if let Some(mode) = known(&mut p, phase, attr("trust_check"), &self.trust_check) {
+            match mode.parse::<TrustCheck>() {
+                Ok(mode) => s.trust_check = mode,
+                Err(err) => p.check(attr("trust_check"), "trust_check", Err(err)),
             }
         }
         s.skip_credentials_validation = known(

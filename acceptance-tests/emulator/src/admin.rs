@@ -8,6 +8,14 @@
 //! - `POST /_emulator/faults`: registers a fault ([`FaultSpec`] lists the fields), e.g.
 //!   `{"kind": "throttle", "operation": "ListClusters", "fraction": 0.5, "forever": true}`;
 //!   `DELETE` clears them all.
+//! - `POST /_emulator/service-account-tokens`: mints the token of a pod's service account for
+//!   AssumeRoleForPodIdentity ([`MintTokenRequest`] lists the fields: `cluster`, `namespace`,
+//!   `serviceAccount`, optional `podName`, `podUid`, `expiresInSeconds`); answers
+//!   `{"token", "cluster", "namespace", "serviceAccount", "podName", "podUid", "expiresAt"}`.
+//! - `GET /_emulator/pod-identity-sessions`: `{"sessions": [...]}`, every set of credentials
+//!   AssumeRoleForPodIdentity issued, in order ([`PodIdentitySession`]: `cluster`,
+//!   `namespace`, `serviceAccount`, `podName`, `associationId`, `roleArn`, `targetRoleArn`,
+//!   `assumedRoleArn`, `accessKeyId`, `sessionTags`).
 //! - `POST /_emulator/clusters`, `DELETE /_emulator/clusters/{name}`,
 //!   `GET /_emulator/clusters/{name}/associations`,
 //!   `POST /_emulator/clusters/{name}/addon-associations`, `POST /_emulator/credentials`,
@@ -28,7 +36,9 @@ use crate::config::Credentials;
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::FaultSpec;
 use crate::state::Emulator;
-use crate::world::{AddonAssociationRequest, CreateClusterRequest};
+use crate::world::{
+    AddonAssociationRequest, CreateClusterRequest, MintTokenRequest, PodIdentitySession,
+};
 
 pub fn router() -> Router<Arc<Emulator>> {
     Router::new()
@@ -41,6 +51,8 @@ pub fn router() -> Router<Arc<Emulator>> {
             "/clusters/{name}/addon-associations",
             post(create_addon_association),
         )
+        .route("/service-account-tokens", post(mint_token))
+        .route("/pod-identity-sessions", get(list_sessions))
         .route("/credentials", post(add_credentials))
         .route("/reset", post(reset))
         .fallback(unknown_admin_path)
@@ -118,6 +130,21 @@ async fn create_addon_association(
         Ok(association) => Json(association).into_response(),
         Err(err) => err.into_response(),
     }
+}
+
+async fn mint_token(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+    let result = parse_body::<MintTokenRequest>(&body)
+        .and_then(|request| emulator.lock().world.mint_token(request));
+    match result {
+        Ok(minted) => Json(minted).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn list_sessions(State(emulator): State<Arc<Emulator>>) -> Response {
+    let inner = emulator.lock();
+    let sessions: &[PodIdentitySession] = inner.world.sessions();
+    Json(json!({ "sessions": sessions })).into_response()
 }
 
 /// `{"accessKeyId", "secretAccessKey", "sessionToken"?}`: accepted from now on, replacing any

@@ -18,8 +18,13 @@ pub struct EmulatorConfig {
     pub region: String,
     /// Credentials requests may be signed with.
     pub credentials: Vec<Credentials>,
-    /// An STS endpoint (moto's URL) whose temporary credentials are accepted too.
+    /// An STS endpoint (moto's URL) whose temporary credentials are accepted too, and which
+    /// issues the credentials of AssumeRoleForPodIdentity.
     pub sts_endpoint: Option<String>,
+    /// The IAM endpoint (moto's URL) whose roles Create/UpdatePodIdentityAssociation check and
+    /// whose trust policies AssumeRoleForPodIdentity evaluates. Without it the role check is
+    /// skipped and AssumeRoleForPodIdentity answers that the emulator has no IAM.
+    pub iam_endpoint: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -30,6 +35,7 @@ impl Default for EmulatorConfig {
             region: REGION.to_owned(),
             credentials: vec![Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None)],
             sts_endpoint: None,
+            iam_endpoint: None,
         }
     }
 }

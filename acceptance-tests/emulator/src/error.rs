@@ -1,5 +1,6 @@
-//! EKS API errors in the rest-json wire shape: status code, `x-amzn-ErrorType` header and a JSON
-//! body with `message` (plus the context members the EKS model defines, e.g. `clusterName`).
+//! EKS and EKS Auth API errors in the rest-json wire shape: status code, `x-amzn-ErrorType` header
+//! and a JSON body with `__type` and `message` (plus the context members the EKS model defines,
+//! e.g. `clusterName`; the EKS Auth errors carry only `message`).
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +26,12 @@ pub enum ErrorKind {
     InvalidSignature,
     /// The access key id is unknown, or the session token does not belong to it.
     UnrecognizedClient,
+    // The EKS Auth API's own errors (botocore model eks-auth 2023-11-26: AccessDeniedException,
+    // InvalidTokenException and ExpiredTokenException are 400, InternalServerException 500).
+    AccessDenied,
+    InvalidToken,
+    ExpiredToken,
+    InternalServer,
 }
 
 impl ErrorKind {
@@ -38,9 +45,12 @@ impl ErrorKind {
             | ErrorKind::InvalidRequest
             | ErrorKind::ResourceLimitExceeded
             | ErrorKind::BadRequest
-            | ErrorKind::Serialization => StatusCode::BAD_REQUEST,
+            | ErrorKind::Serialization
+            | ErrorKind::AccessDenied
+            | ErrorKind::InvalidToken
+            | ErrorKind::ExpiredToken => StatusCode::BAD_REQUEST,
             ErrorKind::Throttling => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::Server => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Server | ErrorKind::InternalServer => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorKind::MissingAuthenticationToken
             | ErrorKind::IncompleteSignature
             | ErrorKind::InvalidSignature
@@ -66,6 +76,10 @@ impl ErrorKind {
             ErrorKind::IncompleteSignature => "IncompleteSignatureException",
             ErrorKind::InvalidSignature => "InvalidSignatureException",
             ErrorKind::UnrecognizedClient => "UnrecognizedClientException",
+            ErrorKind::AccessDenied => "AccessDeniedException",
+            ErrorKind::InvalidToken => "InvalidTokenException",
+            ErrorKind::ExpiredToken => "ExpiredTokenException",
+            ErrorKind::InternalServer => "InternalServerException",
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::operation::Operation;
 ///
 /// | field | meaning |
 /// |---|---|
-/// | `kind` | `throttle` (429 `ThrottlingException`), `server_error` (500 `ServerException`), `latency` (delay, then go on), `drop_after_commit` (execute, then close the connection unanswered), `black_hole` (never answer, execute nothing), `trickle` (execute, send status and headers, then the body one byte per `interval_ms`), `role_not_found` (IAM does not know the role yet) |
+/// | `kind` | `throttle` (429 `ThrottlingException`), `server_error` (500 `ServerException`; `InternalServerException` for the EKS Auth operation), `latency` (delay, then go on), `drop_after_commit` (execute, then close the connection unanswered), `black_hole` (never answer, execute nothing), `trickle` (execute, send status and headers, then the body one byte per `interval_ms`), `role_not_found` (IAM does not know the role yet) |
 /// | `operation` | only requests of this EKS operation (e.g. `CreatePodIdentityAssociation`); absent: every operation |
 /// | `count` | how many calls the fault applies to before it is used up (at least 1); absent or null: 1, except `latency`, which then lasts until faults are cleared |
 /// | `forever` | `true`: the fault never runs out (until faults are cleared); not together with `count` |

@@ -10,16 +10,27 @@ use eks_emulator::{serve, Credentials, EmulatorConfig};
 
 const USAGE: &str = "\
 Usage: eks-emulator [--port N] [--account-id ID] [--region R]
-                    [--access-key-id KEY --secret-access-key SECRET] [--sts-endpoint URL]
+                    [--access-key-id KEY --secret-access-key SECRET]
+                    [--iam-endpoint URL] [--sts-endpoint URL]
 
-Serves an EKS API emulator (pod identity associations, clusters, tags) on 127.0.0.1.
-Prints the base URL (http://127.0.0.1:PORT) on one line once listening, then serves until
-SIGINT or SIGTERM. Admin endpoints live under /_emulator/.
+Serves an EKS API emulator (pod identity associations, clusters, tags, and the EKS Auth API's
+AssumeRoleForPodIdentity) on 127.0.0.1. Prints the base URL (http://127.0.0.1:PORT) on one
+line once listening, then serves until SIGINT or SIGTERM. Admin endpoints live under
+/_emulator/ (POST /_emulator/service-account-tokens mints the pod tokens AssumeRoleForPodIdentity
+takes; GET /_emulator/pod-identity-sessions lists the credentials it issued).
 
-Every EKS API request must carry a SigV4 signature for service eks in the emulator's region,
-made with credentials the emulator knows: the access key given here, keys added later with
-POST /_emulator/credentials, and, with --sts-endpoint, temporary credentials issued by that STS
-(moto: point it at moto's URL so that credentials from sts:AssumeRole work).
+Every request must carry a SigV4 signature in the emulator's region for the operation's
+service (eks; eks-auth for AssumeRoleForPodIdentity), made with credentials the emulator knows:
+the access key given here, keys added later with POST /_emulator/credentials, and, with
+--sts-endpoint, temporary credentials issued by that STS (moto: point it at moto's URL so that
+credentials from sts:AssumeRole work).
+
+With --iam-endpoint (moto's URL), Create/UpdatePodIdentityAssociation check that the role
+exists in IAM (InvalidParameterException \"Role provided in the request does not exist\"), and
+AssumeRoleForPodIdentity reads the role's trust policy there and evaluates it; it then needs
+--sts-endpoint too, for the credentials. Without --iam-endpoint the role check is skipped and
+AssumeRoleForPodIdentity answers InternalServerException: the emulator was started without IAM.
+The emulator calls IAM and STS with the test credentials (AKIAPODIDENTITYTEST1).
 
 Options:
   --port N                    port to listen on (default 0: the OS picks one)
@@ -29,7 +40,9 @@ Options:
   --access-key-id KEY         access key id requests may be signed with
                               (default AKIAPODIDENTITYTEST1, the test harness's key)
   --secret-access-key SECRET  its secret access key (default: the test harness's secret)
-  --sts-endpoint URL          also accept temporary credentials issued by the STS (moto) at URL
+  --iam-endpoint URL          check roles in, and read trust policies from, the IAM (moto) at URL
+  --sts-endpoint URL          also accept temporary credentials issued by the STS (moto) at URL,
+                              and get pod credentials from it
   -h, --help                  print this help";
 
 struct Options {
@@ -79,18 +92,20 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<Option<O
             "--region" => options.config.region = value()?,
             "--access-key-id" => access_key_id = value()?,
             "--secret-access-key" => secret = value()?,
-            "--sts-endpoint" => {
-                let url = value()?;
-                if !url.starts_with("http://") && !url.starts_with("https://") {
-                    bail!("--sts-endpoint: {url:?} is not an http:// or https:// URL");
-                }
-                options.config.sts_endpoint = Some(url);
-            }
+            "--sts-endpoint" => options.config.sts_endpoint = Some(http_url(&flag, value()?)?),
+            "--iam-endpoint" => options.config.iam_endpoint = Some(http_url(&flag, value()?)?),
             other => bail!("unknown argument {other:?}"),
         }
     }
     options.config.credentials = vec![Credentials::new(&access_key_id, &secret, None)];
     Ok(Some(options))
+}
+
+fn http_url(flag: &str, url: String) -> anyhow::Result<String> {
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        bail!("{flag}: {url:?} is not an http:// or https:// URL");
+    }
+    Ok(url)
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -159,5 +174,34 @@ fn main() -> ExitCode {
             eprintln!("eks-emulator: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> anyhow::Result<Option<Options>> {
+        parse_args(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn endpoints_are_urls() {
+        let options = parse(&[
+            "--iam-endpoint",
+            "http://127.0.0.1:5000",
+            "--sts-endpoint=http://x",
+        ])
+        .expect("valid")
+        .expect("not help");
+        assert_eq!(
+            options.config.iam_endpoint.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(options.config.sts_endpoint.as_deref(), Some("http://x"));
+        assert!(parse(&["--iam-endpoint", "127.0.0.1:5000"]).is_err());
+        let defaults = parse(&[]).expect("valid").expect("not help");
+        assert_eq!(defaults.config.iam_endpoint, None);
+        assert!(USAGE.contains("--iam-endpoint"));
     }
 }

@@ -1,6 +1,9 @@
-//! The EKS operations the emulator serves, bound to HTTP as the EKS rest-json model binds them.
+//! The operations the emulator serves, bound to HTTP as the EKS and EKS Auth rest-json models
+//! bind them.
 
 use axum::http::Method;
+
+use crate::error::ErrorKind;
 
 /// The operations the emulator serves: name and HTTP binding, in one table. The request log and
 /// fault specs name operations exactly as written here.
@@ -49,9 +52,29 @@ operations! {
     TagResource: POST "/tags/{*resourceArn}";
     UntagResource: DELETE "/tags/{*resourceArn}";
     ListTagsForResource: GET "/tags/{*resourceArn}";
+    // EKS Auth (API version 2023-11-26), served on the same endpoint.
+    AssumeRoleForPodIdentity: POST "/clusters/{name}/assume-role-for-pod-identity";
 }
 
 impl Operation {
+    /// The SigV4 signing name of the operation's service (the service in the credential scope):
+    /// `eks-auth` for the EKS Auth API, `eks` for the rest.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Operation::AssumeRoleForPodIdentity => "eks-auth",
+            _ => "eks",
+        }
+    }
+
+    /// The error type of an internal failure in the operation's service: EKS models
+    /// `ServerException`, EKS Auth `InternalServerException`.
+    pub fn server_error_kind(self) -> ErrorKind {
+        match self {
+            Operation::AssumeRoleForPodIdentity => ErrorKind::InternalServer,
+            _ => ErrorKind::Server,
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
@@ -88,5 +111,10 @@ mod tests {
             Some(Operation::TagResource)
         );
         assert_eq!(Operation::from_name("DescribeNothing"), None);
+        let eks_auth = "/clusters/{name}/assume-role-for-pod-identity";
+        let operation = Operation::identify(&Method::POST, eks_auth);
+        assert_eq!(operation, Some(Operation::AssumeRoleForPodIdentity));
+        assert_eq!(operation.map(Operation::signing_name), Some("eks-auth"));
+        assert_eq!(Operation::ListClusters.signing_name(), "eks");
     }
 }

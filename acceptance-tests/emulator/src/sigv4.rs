@@ -1,5 +1,6 @@
-//! SigV4 as the EKS endpoint checks it, in its order and with its messages: the structure of the
-//! `Authorization` header, the credential scope, the request date, the credentials, and the
+//! SigV4 as the EKS (and EKS Auth) endpoint checks it, in its order and with its messages: the
+//! structure of the `Authorization` header, the credential scope (the service of each operation:
+//! `eks`, or `eks-auth` for AssumeRoleForPodIdentity), the request date, the credentials, and the
 //! signature itself, recomputed with `aws-sigv4` from the secret the emulator knows.
 
 use std::time::{Duration, SystemTime};
@@ -17,6 +18,7 @@ use crate::config::Credentials;
 use crate::error::{ApiError, ErrorKind};
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The signing name of the EKS API.
 pub const SERVICE: &str = "eks";
 /// How far `x-amz-date` may be from the server's clock.
 const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -64,10 +66,11 @@ pub fn parse(headers: &HeaderMap) -> Result<Authorization, ApiError> {
 }
 
 /// Checks what can be checked without the credentials: the `x-amz-date` header, the credential
-/// scope and the clock skew. Returns the signing time.
+/// scope (signed for `service` in `region`) and the clock skew. Returns the signing time.
 pub fn check_scope(
     authorization: &Authorization,
     headers: &HeaderMap,
+    service: &str,
     region: &str,
     now: SystemTime,
 ) -> Result<SystemTime, ApiError> {
@@ -77,9 +80,9 @@ pub fn check_scope(
             authorization.header
         )));
     };
-    if authorization.service != SERVICE {
+    if authorization.service != service {
         return Err(invalid_signature(format!(
-            "Credential should be scoped to correct service: '{SERVICE}'. "
+            "Credential should be scoped to correct service: '{service}'. "
         )));
     }
     if authorization.region != region {
@@ -139,8 +142,9 @@ pub fn verify(
     }
 }
 
-/// The signature of `request` with these credentials, made as the AWS SDK makes it for EKS
-/// over exactly the headers the client listed. `None` when the request cannot be signed at all.
+/// The signature of `request` with these credentials, made as the AWS SDK makes it for the
+/// service of the credential scope over exactly the headers the client listed. `None` when the
+/// request cannot be signed at all.
 fn expected_signature(
     authorization: &Authorization,
     credentials: &Credentials,
@@ -169,17 +173,28 @@ fn expected_signature(
     .ok()?;
     let mut settings = SigningSettings::default();
     settings.excluded_headers = None;
-    let signed = sign_for_eks(signable, credentials, &authorization.region, time, settings);
+    let scope = Scope {
+        service: &authorization.service,
+        region: &authorization.region,
+    };
+    let signed = sign_for(signable, credentials, scope, time, settings);
     Some(signed.ok()?.signature().to_owned())
 }
 
-/// Signs `request` for EKS in `region` with these credentials, as the AWS SDK signs (the
-/// default settings: double URI encoding, path normalisation, session token signed; `settings`
-/// may change which headers are left out).
-pub(crate) fn sign_for_eks(
+/// The service and region a request is signed for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    pub service: &'a str,
+    pub region: &'a str,
+}
+
+/// Signs `request` for `scope` with these credentials, as the AWS SDK signs (the default
+/// settings: double URI encoding, path normalisation, session token signed; `settings` may
+/// change which headers are left out).
+pub(crate) fn sign_for(
     request: SignableRequest<'_>,
     credentials: &Credentials,
-    region: &str,
+    scope: Scope<'_>,
     time: SystemTime,
     settings: SigningSettings,
 ) -> Result<SigningOutput<SigningInstructions>, String> {
@@ -193,8 +208,8 @@ pub(crate) fn sign_for_eks(
     .into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region(region)
-        .name(SERVICE)
+        .region(scope.region)
+        .name(scope.service)
         .time(time)
         .settings(settings)
         .build()

@@ -6,12 +6,15 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use crate::config::EmulatorConfig;
 use crate::credentials::KnownCredentials;
 use crate::faults::FaultQueue;
+use crate::iam_sts::IamSts;
 use crate::request_log::RequestLog;
 use crate::world::World;
 
 /// Shared state of one emulator instance.
 pub struct Emulator {
     pub config: EmulatorConfig,
+    /// The IAM and STS the emulator calls (moto), as configured.
+    pub iam_sts: IamSts,
     inner: Mutex<Inner>,
 }
 
@@ -38,7 +41,16 @@ impl Inner {
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Self {
         let inner = Mutex::new(Inner::new(&config));
-        Emulator { config, inner }
+        let iam_sts = IamSts::new(
+            config.iam_endpoint.clone(),
+            config.sts_endpoint.clone(),
+            &config.region,
+        );
+        Emulator {
+            config,
+            iam_sts,
+            inner,
+        }
     }
 
     /// The state stays consistent even if a handler panicked (every operation checks before it

@@ -443,3 +443,76 @@ async fn addon_owned_associations_refuse_update_and_delete() {
         Some(format!("Association already exists: {id}").as_str())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_update_check_the_role_exists_in_iam() {
+    let emulator = start_emulator_with_iam();
+    add_cluster(&emulator, "c1");
+    let eks = client(emulator.url()).await;
+    let trust = json!({"Statement": {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+                                     "Action": ["sts:AssumeRole", "sts:TagSession"]}});
+    let name = unique_name("present");
+    let present = create_role(ACCOUNT, &name, &trust).await;
+    let missing = format!("arn:aws:iam::{ACCOUNT}:role/{}", unique_name("missing"));
+
+    let create_with = |service_account: &str, role_arn: &str| {
+        create_request(&eks, "ns", service_account).role_arn(role_arn)
+    };
+    let err = expect_error(
+        create_with("sa", &missing).send().await,
+        "create with a role IAM does not have",
+        INVALID_PARAMETER,
+    );
+    assert_eq!(err.message(), Some(ROLE_NOT_FOUND));
+    // A role of that name under another path is another role.
+    let other_path = format!("arn:aws:iam::{ACCOUNT}:role/elsewhere/{name}");
+    let err = expect_error(
+        create_with("sa", &other_path).send().await,
+        "another path",
+        INVALID_PARAMETER,
+    );
+    assert_eq!(err.message(), Some(ROLE_NOT_FOUND));
+    // Validation comes first.
+    let invalid = eks
+        .create_pod_identity_association()
+        .cluster_name("c1")
+        .namespace("ns")
+        .role_arn(&missing)
+        .send()
+        .await;
+    expect_error_containing(
+        invalid,
+        "no service account",
+        INVALID_PARAMETER,
+        "serviceAccount",
+    );
+    assert!(admin_associations(&emulator, "c1").is_empty());
+
+    let created = expect_association(create_with("sa", &present).send().await, "existing role");
+    let id = created.association_id().expect("id");
+    let err = expect_error(
+        update_request(&eks, id).role_arn(&missing).send().await,
+        "update to a role IAM does not have",
+        INVALID_PARAMETER,
+    );
+    assert_eq!(err.message(), Some(ROLE_NOT_FOUND));
+    assert_eq!(describe(&eks, id).await.role_arn(), Some(present.as_str()));
+    let unchanged_role = update_request(&eks, id)
+        .disable_session_tags(true)
+        .send()
+        .await;
+    expect_association(unchanged_role, "an update that names no role");
+
+    // The injected propagation delay still fires first, on a role IAM has.
+    add_fault(
+        &emulator,
+        json!({"kind": "role_not_found", "role_arn": present, "count": 1}),
+    );
+    let err = expect_error(
+        create_with("second", &present).send().await,
+        "not propagated yet",
+        INVALID_PARAMETER,
+    );
+    assert_eq!(err.message(), Some(ROLE_NOT_FOUND));
+    expect_association(create_with("second", &present).send().await, "propagated");
+}

@@ -3,8 +3,10 @@
 //! configurations the tests write. Everything stops when its handle is dropped, also when a test
 //! panics.
 
+pub mod eks_auth;
 pub mod hcl;
 pub mod moto;
+pub mod roles;
 pub mod terraform;
 
 use std::fmt::Debug;
@@ -18,6 +20,7 @@ use serde_json::Value;
 
 pub use eks_emulator::proxy::ProxiedRequest;
 
+pub use eks_auth::eks_auth_client;
 pub use eks_emulator::client::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 pub use hcl::REQUIRED_PROVIDERS;
 pub use moto::{MotoOptions, MotoRequest, MotoServer};
@@ -87,7 +90,10 @@ impl Stack {
     }
 
     /// The emulator accepts the test credentials and the temporary credentials moto's STS
-    /// issues, as EKS accepts those of AWS's STS (it asks moto directly, past the proxy).
+    /// issues, as EKS accepts those of AWS's STS (it asks moto directly, past the proxy). It
+    /// uses moto as its IAM and STS too, directly (EKS's own calls are not the provider's, so
+    /// the proxy's faults are not for them): Create/UpdatePodIdentityAssociation check that the
+    /// role exists, and AssumeRoleForPodIdentity evaluates trust policies and issues credentials.
     pub fn try_start_with_options(options: &StackOptions) -> Result<Stack> {
         let moto = MotoServer::start(&options.moto)?;
         let moto_proxy = options
@@ -98,6 +104,7 @@ impl Stack {
             account_id: ACCOUNT_ID.to_string(),
             region: REGION.to_string(),
             sts_endpoint: Some(moto.url().to_string()),
+            iam_endpoint: Some(moto.url().to_string()),
             ..EmulatorConfig::default()
         })?;
         let eks_admin = Admin::new(eks.url());

@@ -6,7 +6,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine;
-use eks_emulator::client::RawEks;
+use eks_emulator::client::{RawEks, EMULATOR_APP_NAME};
 use eks_emulator::proxy::query_action;
 
 use super::workspace_root;
@@ -106,7 +106,9 @@ impl MotoServer {
         &self.url
     }
 
-    /// Every IAM/STS request recorded since the start or the last [`Self::clear_requests`].
+    /// Every IAM/STS request recorded since the start or the last [`Self::clear_requests`],
+    /// except the EKS emulator's own (its role checks and pod credentials): what the clients of
+    /// the stack asked.
     pub fn requests(&self) -> Result<Vec<MotoRequest>> {
         read_recording(&self.recording)
     }
@@ -164,15 +166,28 @@ fn read_recording(path: &Path) -> Result<Vec<MotoRequest>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
         Err(e) => return Err(e.into()),
     };
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(parse_recorded)
-        .collect()
+    let mut requests = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(request) = parse_recorded(line)? {
+            requests.push(request);
+        }
+    }
+    Ok(requests)
 }
 
-fn parse_recorded(line: &str) -> Result<MotoRequest> {
+/// The request of one recorded line; `None` for the EKS emulator's own requests (their user
+/// agent carries its app name).
+fn parse_recorded(line: &str) -> Result<Option<MotoRequest>> {
     let entry: serde_json::Value = serde_json::from_str(line)?;
     let headers = entry["headers"].as_object().cloned().unwrap_or_default();
+    let app = format!("app/{EMULATOR_APP_NAME}");
+    let from_emulator = headers.iter().any(|(name, value)| {
+        name.to_ascii_lowercase().ends_with("user-agent")
+            && value.as_str().is_some_and(|v| v.contains(&app))
+    });
+    if from_emulator {
+        return Ok(None);
+    }
     let auth = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
@@ -195,7 +210,7 @@ fn parse_recorded(line: &str) -> Result<MotoRequest> {
     let url = entry["url"].as_str().unwrap_or("");
     let query = url.split_once('?').map(|(_, q)| q);
     let action = query_action(body.as_bytes(), query).unwrap_or_else(|| "Unknown".to_string());
-    Ok(MotoRequest { service, action })
+    Ok(Some(MotoRequest { service, action }))
 }
 
 #[cfg(test)]
@@ -211,7 +226,7 @@ mod tests {
             "method": "POST", "url": "http://127.0.0.1:1/", "body": body, "body_encoded": true
         })
         .to_string();
-        let req = parse_recorded(&line).unwrap();
+        let req = parse_recorded(&line).unwrap().expect("a client's request");
         assert_eq!(req.service, "iam");
         assert_eq!(req.action, "CreateRole");
         assert!(req.is_iam_write());
@@ -220,5 +235,11 @@ mod tests {
             action: "GetRole".into(),
         };
         assert!(!get.is_iam_write());
+        let emulator = serde_json::json!({
+            "headers": {"User-Agent": "aws-sdk-rust/1.3 os/linux lang/rust/1.95 app/eks-emulator"},
+            "method": "POST", "url": "http://127.0.0.1:1/", "body": "Action=GetRole", "body_encoded": false
+        })
+        .to_string();
+        assert_eq!(parse_recorded(&emulator).unwrap(), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Drive the real `terraform` CLI against the freshly built provider, in a temp dir per test.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -230,28 +230,45 @@ impl Terraform {
     }
 
     fn try_run(&self, args: &[&str]) -> Result<TfRun> {
-        self.try_start(args)?.try_wait_for_exit()
+        self.try_start(args, None)?.try_wait_for_exit()
+    }
+
+    /// `terraform console` fed `input` (one expression per line), as a person types it.
+    pub fn console(&self, input: &str) -> TfRun {
+        self.try_start(&["console"], Some(input))
+            .and_then(Running::try_wait_for_exit)
+            .unwrap_or_else(|e| panic!("terraform console: {e:#}"))
     }
 
     /// Start terraform with `args` (plus -no-color) without waiting for it, in a process group
     /// of its own, as a terminal runs it: [`Running::ctrl_c`] then reaches it and its plugins.
     pub fn start(&self, args: &[&str]) -> Running {
-        self.try_start(args)
+        self.try_start(args, None)
             .unwrap_or_else(|e| panic!("terraform {}: {e:#}", args.join(" ")))
     }
 
-    fn try_start(&self, args: &[&str]) -> Result<Running> {
+    fn try_start(&self, args: &[&str], input: Option<&str>) -> Result<Running> {
         let mut cmd = Command::new(&self.bin);
         cmd.current_dir(self.dir.path())
             .env_clear()
             .envs(&self.env)
             .args(args)
             .arg("-no-color")
-            .stdin(Stdio::null())
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
         let mut child = cmd.spawn().context("starting terraform")?;
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            // Closing stdin afterwards ends the console session.
+            stdin
+                .write_all(input.as_bytes())
+                .context("writing to terraform's stdin")?;
+        }
         let mut stdout = child.stdout.take().ok_or_else(|| anyhow!("stdout"))?;
         let mut stderr = child.stderr.take().ok_or_else(|| anyhow!("stderr"))?;
         let out_reader = std::thread::spawn(move || {

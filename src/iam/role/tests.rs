@@ -48,6 +48,25 @@ fn a_good_config_passes() {
 }
 
 #[test]
+fn empty_restrictions_are_refused_but_unset_ones_mean_any() {
+    let unset = RoleState {
+        allowed_clusters: Value::Null,
+        allowed_service_accounts: Value::Null,
+        ..config()
+    };
+    assert!(invalid_paths(&unset).is_empty());
+    let empty = RoleState {
+        allowed_clusters: set(&[]),
+        allowed_service_accounts: set(&[]),
+        ..config()
+    };
+    assert_eq!(
+        invalid_paths(&empty),
+        vec!["allowed_clusters", "allowed_service_accounts"]
+    );
+}
+
+#[test]
 fn bad_values_name_their_attribute() {
     let cfg = RoleState {
         name: s("bad name"),

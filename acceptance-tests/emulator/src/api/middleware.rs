@@ -172,7 +172,12 @@ pub async fn check_signature(
         headers: &parts.headers,
         body: &body,
     };
-    let verified = authenticate(&emulator, &authorization, signed).await;
+    // Each operation's service: `eks`, or `eks-auth` for the EKS Auth API; unknown paths `eks`.
+    let service = parts
+        .extensions
+        .get::<Operation>()
+        .map_or(sigv4::SERVICE, |operation| operation.signing_name());
+    let verified = authenticate(&emulator, &authorization, service, signed).await;
     match verified {
         Ok(()) => next.run(Request::from_parts(parts, Body::from(body))).await,
         Err(error) => error.into_response(),
@@ -182,10 +187,12 @@ pub async fn check_signature(
 async fn authenticate(
     emulator: &Emulator,
     authorization: &Authorization,
+    service: &str,
     request: SignedRequest<'_>,
 ) -> Result<(), ApiError> {
     let region = &emulator.config.region;
-    let time = sigv4::check_scope(authorization, request.headers, region, SystemTime::now())?;
+    let now = SystemTime::now();
+    let time = sigv4::check_scope(authorization, request.headers, service, region, now)?;
     let key = &authorization.access_key_id;
     let mut known = emulator.lock().credentials.get(key).cloned();
     if let (None, Some(sts)) = (&known, &emulator.config.sts_endpoint) {
@@ -224,7 +231,7 @@ pub async fn inject_faults(
             ApiError::new(ErrorKind::Throttling, "Rate exceeded").into_response()
         }
         Some(Failure::ServerError) => ApiError::new(
-            ErrorKind::Server,
+            operation.server_error_kind(),
             "An internal error occurred (injected fault).",
         )
         .into_response(),

@@ -1,5 +1,6 @@
-//! The EKS API endpoint: one axum route per [`Operation`], behind three layers: the request log
-//! (outermost), the SigV4 check and injected faults.
+//! The EKS API endpoint (and the EKS Auth API's one operation): one axum route per
+//! [`Operation`], behind three layers: the request log (outermost), the SigV4 check and injected
+//! faults.
 //! Requests no operation matches answer `UnknownOperationException`, after the signature check.
 
 mod associations;
@@ -19,6 +20,7 @@ use crate::operation::Operation;
 use crate::state::Emulator;
 
 pub use extract::{parse_body, parse_query};
+pub(crate) use extract::{JsonBody, Label};
 
 /// The handler of each operation.
 fn handler(operation: Operation) -> MethodRouter<Arc<Emulator>> {
@@ -40,6 +42,9 @@ fn handler(operation: Operation) -> MethodRouter<Arc<Emulator>> {
         Operation::TagResource => on(filter, tags::tag),
         Operation::UntagResource => on(filter, tags::untag),
         Operation::ListTagsForResource => on(filter, tags::list),
+        Operation::AssumeRoleForPodIdentity => {
+            on(filter, crate::eks_auth::assume_role_for_pod_identity)
+        }
     }
 }
 

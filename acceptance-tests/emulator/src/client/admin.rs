@@ -63,6 +63,45 @@ impl Admin {
         self.expect_success("POST", &path, Some(&body))
     }
 
+    /// The token of a pod of `namespace/service_account` in `cluster`, for
+    /// AssumeRoleForPodIdentity (pod name and uid generated, valid for a day).
+    pub fn mint_token(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        service_account: &str,
+    ) -> Result<String, ClientError> {
+        let request = json!({
+            "cluster": cluster,
+            "namespace": namespace,
+            "serviceAccount": service_account,
+        });
+        let minted = self.mint_token_with(&request)?;
+        match minted["token"].as_str() {
+            Some(token) => Ok(token.to_owned()),
+            None => Err(ClientError::Status {
+                method: "POST".to_owned(),
+                path: "/_emulator/service-account-tokens".to_owned(),
+                status: 200,
+                body: format!("no token in the answer: {minted}"),
+            }),
+        }
+    }
+
+    /// A token minted from a full request (`cluster`, `namespace`, `serviceAccount`, and
+    /// optionally `podName`, `podUid`, `expiresInSeconds`); the whole answer, `token` included.
+    pub fn mint_token_with(&self, request: &Value) -> Result<Value, ClientError> {
+        self.expect_success("POST", "/_emulator/service-account-tokens", Some(request))
+    }
+
+    /// Every set of credentials AssumeRoleForPodIdentity issued, in order: `cluster`,
+    /// `namespace`, `serviceAccount`, `podName`, `associationId`, `roleArn`, `targetRoleArn`,
+    /// `assumedRoleArn`, `accessKeyId`, `sessionTags`.
+    pub fn pod_identity_sessions(&self) -> Result<Vec<Value>, ClientError> {
+        let body = self.expect_success("GET", "/_emulator/pod-identity-sessions", None)?;
+        Ok(array(&body, "sessions"))
+    }
+
     /// Every EKS API request received since the start or the last clear, in arrival order.
     pub fn requests(&self) -> Result<Vec<Value>, ClientError> {
         let body = self.expect_success("GET", "/_emulator/requests", None)?;

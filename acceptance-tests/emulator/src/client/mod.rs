@@ -10,6 +10,9 @@ use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 pub use crate::config::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 pub use crate::http::HttpResponse;
+/// The app name in the user agent of the IAM and STS calls the emulator makes, so that a
+/// recording of moto's requests can leave them out.
+pub use crate::iam_sts::APP_NAME as EMULATOR_APP_NAME;
 pub use admin::Admin;
 pub use raw::{signature_headers, RawEks};
 

@@ -8,7 +8,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings};
 use super::{ClientError, ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 use crate::config::Credentials;
 use crate::http::{self, HttpResponse};
-use crate::sigv4::sign_for_eks;
+use crate::sigv4::{sign_for, Scope, SERVICE};
 
 /// Sends raw EKS API requests to one endpoint.
 #[derive(Debug, Clone)]
@@ -17,6 +17,7 @@ pub struct RawEks {
     agent: ureq::Agent,
     credentials: Credentials,
     region: String,
+    service: String,
 }
 
 impl RawEks {
@@ -27,7 +28,15 @@ impl RawEks {
             agent: http::agent(),
             credentials: Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None),
             region: REGION.to_owned(),
+            service: SERVICE.to_owned(),
         }
+    }
+
+    /// Signs for this service (the signing name in the credential scope, e.g. `eks-auth`)
+    /// instead of `eks`.
+    pub fn with_service(mut self, service: &str) -> RawEks {
+        self.service = service.to_owned();
+        self
     }
 
     /// Signs with these credentials instead.
@@ -36,7 +45,8 @@ impl RawEks {
         self
     }
 
-    /// `method path_and_query` with a JSON `body`, signed now as the AWS SDK signs for EKS.
+    /// `method path_and_query` with a JSON `body`, signed now as the AWS SDK signs for EKS (or
+    /// the service given to [`Self::with_service`]).
     pub fn signed(
         &self,
         method: &str,
@@ -45,20 +55,23 @@ impl RawEks {
     ) -> Result<HttpResponse, ClientError> {
         let url = format!("{}{path_and_query}", self.base_url);
         let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let signature = signature_headers(
+        let scope = Scope {
+            service: &self.service,
+            region: &self.region,
+        };
+        let request = UnsignedRequest {
             method,
-            &url,
-            &headers,
-            body.as_bytes(),
-            &self.credentials,
-            &self.region,
-            SystemTime::now(),
-        )
-        .map_err(|message| ClientError::Signing {
-            method: method.to_owned(),
-            path: path_and_query.to_owned(),
-            message,
-        })?;
+            url: &url,
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        let signature =
+            scoped_signature_headers(request, &self.credentials, scope, SystemTime::now())
+                .map_err(|message| ClientError::Signing {
+                    method: method.to_owned(),
+                    path: path_and_query.to_owned(),
+                    message,
+                })?;
         headers.extend(signature);
         self.send_with(method, &url, &headers, body)
     }
@@ -108,23 +121,47 @@ pub fn signature_headers(
     region: &str,
     time: SystemTime,
 ) -> Result<Vec<(String, String)>, String> {
-    let signable = SignableRequest::new(
+    let request = UnsignedRequest {
         method,
         url,
-        headers
+        headers,
+        body,
+    };
+    let scope = Scope {
+        service: SERVICE,
+        region,
+    };
+    scoped_signature_headers(request, credentials, scope, time)
+}
+
+/// A request as the client has it before signing.
+#[derive(Debug, Clone, Copy)]
+struct UnsignedRequest<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: &'a [(String, String)],
+    body: &'a [u8],
+}
+
+fn scoped_signature_headers(
+    request: UnsignedRequest<'_>,
+    credentials: &Credentials,
+    scope: Scope<'_>,
+    time: SystemTime,
+) -> Result<Vec<(String, String)>, String> {
+    let signable = SignableRequest::new(
+        request.method,
+        request.url,
+        request
+            .headers
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str())),
-        SignableBody::Bytes(body),
+        SignableBody::Bytes(request.body),
     )
     .map_err(|e| e.to_string())?;
-    let (instructions, _signature) = sign_for_eks(
-        signable,
-        credentials,
-        region,
-        time,
-        SigningSettings::default(),
-    )?
-    .into_parts();
+    let settings = SigningSettings::default();
+    let (instructions, _signature) =
+        sign_for(signable, credentials, scope, time, settings)?.into_parts();
     let (headers, _params) = instructions.into_parts();
     Ok(headers
         .into_iter()

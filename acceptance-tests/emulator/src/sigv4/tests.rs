@@ -48,7 +48,7 @@ fn authenticate(
     known: &[Credentials],
 ) -> Result<(), ApiError> {
     let authorization = parse(headers)?;
-    let time = check_scope(&authorization, headers, "eu-west-1", now())?;
+    let time = check_scope(&authorization, headers, SERVICE, "eu-west-1", now())?;
     let credentials = known
         .iter()
         .find(|c| c.access_key_id == authorization.access_key_id);
@@ -225,7 +225,7 @@ fn reads_a_well_formed_header() {
 fn classifies_structural_failures() {
     let kind = |h: HeaderMap| {
         parse(&h)
-            .and_then(|a| check_scope(&a, &h, "eu-west-1", now()))
+            .and_then(|a| check_scope(&a, &h, SERVICE, "eu-west-1", now()))
             .map(|_| ())
             .expect_err("refused")
             .kind

@@ -18,6 +18,16 @@ use crate::validation::{check_policy, check_tags, parse_role_arn};
 /// Hard EKS quota, not adjustable.
 pub const MAX_ASSOCIATIONS_PER_CLUSTER: usize = 5_000;
 
+/// What IAM said about the role of a Create or Update request, asked before the world was locked
+/// (the world never waits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleInIam {
+    /// Not asked: the emulator has no IAM endpoint, or the request names no (valid) role.
+    Unchecked,
+    Exists,
+    Missing,
+}
+
 /// The fields of a new association, after validation.
 struct NewAssociation {
     namespace: String,
@@ -36,6 +46,7 @@ impl World {
         cluster_name: &str,
         mut request: CreateAssociationRequest,
         faults: &mut FaultQueue,
+        role_in_iam: RoleInIam,
     ) -> Result<Association, ApiError> {
         self.cluster(cluster_name)?;
         let key = IdempotencyKey::take(
@@ -55,6 +66,10 @@ impl World {
             Operation::CreatePodIdentityAssociation.name(),
             &new.role_arn,
         ) {
+            return Err(role_not_found());
+        }
+        // After the injected propagation delay, the real check.
+        if role_in_iam == RoleInIam::Missing {
             return Err(role_not_found());
         }
         let association = self.insert_association(cluster_name, new)?;
@@ -105,6 +120,7 @@ impl World {
         association_id: &str,
         mut request: UpdateAssociationRequest,
         faults: &mut FaultQueue,
+        role_in_iam: RoleInIam,
     ) -> Result<Association, ApiError> {
         let current = self.cluster(cluster_name)?.association(association_id)?;
         refuse_if_owned(current)?;
@@ -155,6 +171,9 @@ impl World {
         if let Some(role_arn) = &request.role_arn {
             if faults.take_role_not_found(Operation::UpdatePodIdentityAssociation.name(), role_arn)
             {
+                return Err(role_not_found());
+            }
+            if role_in_iam == RoleInIam::Missing {
                 return Err(role_not_found());
             }
         }
@@ -372,7 +391,7 @@ fn policy_needs_disabled_session_tags() -> ApiError {
 }
 
 /// Association ids are `a-` and 17 lower-case letters and digits.
-fn random_lowercase_alnum(len: usize) -> String {
+pub(super) fn random_lowercase_alnum(len: usize) -> String {
     const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut out = String::with_capacity(len);
     while out.len() < len {

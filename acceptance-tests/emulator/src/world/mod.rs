@@ -1,11 +1,12 @@
 //! The emulated EKS control plane: clusters, their pod identity associations, tags, idempotency
-//! tokens and pagination cursors. Everything here runs under the emulator's lock and never
+//! tokens, pagination cursors, and the service-account tokens and sessions of EKS Pod Identity. Everything here runs under the emulator's lock and never
 //! waits, so each operation is atomic.
 
 mod associations;
 mod clusters;
 mod idempotency;
 mod model;
+mod service_accounts;
 mod tags;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,10 +15,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+pub use associations::RoleInIam;
 use idempotency::{IdempotencyKey, IdempotencyRecord};
 pub use model::{
     AddonAssociationRequest, Association, AssociationSettings, Cluster, CreateAssociationRequest,
     CreateClusterRequest, TagResourceRequest, Tags, UpdateAssociationRequest,
+};
+use service_accounts::PodIdentityState;
+pub use service_accounts::{
+    MintTokenRequest, PodIdentityGrant, PodIdentitySession, POD_IDENTITY_AUDIENCE,
 };
 
 const DEFAULT_PAGE_SIZE: usize = 100;
@@ -30,6 +36,7 @@ pub struct World {
     next_association_seq: u64,
     idempotency: HashMap<IdempotencyKey, IdempotencyRecord>,
     cursors: HashMap<String, Cursor>,
+    pod_identity: PodIdentityState,
 }
 
 /// What an issued `nextToken` points at.
@@ -74,6 +81,7 @@ impl World {
             next_association_seq: 0,
             idempotency: HashMap::new(),
             cursors: HashMap::new(),
+            pod_identity: PodIdentityState::default(),
         }
     }
 

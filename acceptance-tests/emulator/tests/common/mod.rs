@@ -3,6 +3,9 @@
 //! checks of SDK outcomes. Each test file uses a different part of it.
 #![allow(dead_code)]
 
+mod eks_auth;
+mod moto;
+
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::time::{Duration, SystemTime};
@@ -28,6 +31,11 @@ use eks_emulator::client::{
 use eks_emulator::{Credentials, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
+#[allow(unused_imports)]
+pub use eks_auth::*;
+#[allow(unused_imports)]
+pub use moto::*;
+
 pub const ACCOUNT: &str = "123456789012";
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/app";
 pub const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/path/other";
@@ -37,6 +45,10 @@ pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allo
 pub const ROLE_NOT_FOUND: &str = "Role provided in the request does not exist";
 
 // Error codes (`x-amzn-errortype`), each of which the SDK maps to the error variant of that name.
+pub const ACCESS_DENIED: &str = "AccessDeniedException";
+pub const EXPIRED_TOKEN: &str = "ExpiredTokenException";
+pub const INTERNAL_SERVER: &str = "InternalServerException";
+pub const INVALID_TOKEN: &str = "InvalidTokenException";
 pub const BAD_REQUEST: &str = "BadRequestException";
 pub const INVALID_PARAMETER: &str = "InvalidParameterException";
 pub const INVALID_REQUEST: &str = "InvalidRequestException";
