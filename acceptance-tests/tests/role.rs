@@ -535,6 +535,17 @@ fn role_in_use_is_not_destroyed() {
     green.write_config(&association_using(&arn, "shop-green"));
     green.apply();
 
+    // A rename replaces the role: the plan says who still names it.
+    tf.write_config(&role_config("  name = \"shop-shared-v2\""));
+    let plan = tf.plan().flat_output();
+    assert!(
+        plan.contains("Warning: IAM role shop-shared is in use by 1 pod identity association"),
+        "{plan}"
+    );
+    assert!(plan.contains("This plan replaces the role"), "{plan}");
+    assert!(plan.contains("shop-green/app/app-sa"), "{plan}");
+    tf.write_config(&role_config("  name = \"shop-shared\""));
+
     let out = tf.destroy_fails();
     assert!(
         out.contains("IAM role shop-shared is in use by 1 pod identity association"),

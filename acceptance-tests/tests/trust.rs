@@ -328,3 +328,75 @@ fn functions_work_in_the_console_without_provider_configuration() {
         run.output()
     );
 }
+
+/// The trust policy of a target role that role `source` may assume, with `conditions` on
+/// `StringEquals` (key, value).
+fn chain_trust(source: &str, conditions: &[(&str, &str)]) -> String {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": {"AWS": hcl::role_arn(source)},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+    });
+    if !conditions.is_empty() {
+        let equals: serde_json::Map<String, Value> = conditions
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), json!(v)))
+            .collect();
+        statement["Condition"] = json!({ "StringEquals": equals });
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+}
+
+#[test]
+fn a_target_role_of_the_same_account_must_trust_the_role() {
+    let (stack, tf) = setup();
+    stack.create_pod_role("shop");
+    stack.create_role_with_trust("reader", &chain_trust("someone-else", &[]));
+    tf.write_config(&config(
+        hcl::provider(),
+        carts("shop").string("target_role_arn", &hcl::role_arn("reader")),
+    ));
+    let out = tf.plan_fails();
+    assert!(
+        out.contains("Error: Role shop could not assume the target role reader"),
+        "{out}"
+    );
+    assert!(out.contains("target_role_arn"), "{out}");
+    assert!(
+        out.contains(&format!("for the principal {}", hcl::role_arn("shop"))),
+        "{out}"
+    );
+    assert!(stack.associations(CLUSTER).is_empty());
+}
+
+#[test]
+fn an_external_id_condition_is_judged_once_the_external_id_exists() {
+    let (stack, tf) = setup();
+    stack.create_pod_role("shop");
+    stack.create_role_with_trust(
+        "reader",
+        &chain_trust("shop", &[("sts:ExternalId", "not-the-one-eks-chooses")]),
+    );
+    tf.write_config(&config(
+        hcl::provider(),
+        carts("shop").string("target_role_arn", &hcl::role_arn("reader")),
+    ));
+    // Unknown until EKS chooses it: nothing to say at plan.
+    let plan = tf.plan().flat_output();
+    assert!(!plan.contains("target role"), "{plan}");
+    let out = tf.apply().flat_output();
+    assert!(
+        out.contains("Warning: Role shop could not assume the target role reader"),
+        "{out}"
+    );
+    assert!(out.contains("sts:ExternalId"), "{out}");
+    let external_id = tf.resource("aws_eks_pod_identity_association.carts")["external_id"]
+        .as_str()
+        .expect("external_id")
+        .to_string();
+    assert!(
+        out.contains(&external_id),
+        "names the real external ID: {out}"
+    );
+    assert_eq!(stack.associations(CLUSTER).len(), 1, "created all the same");
+}

@@ -195,7 +195,12 @@ impl ManagedResource for Association {
         ctx: &AwsContext,
         planned: &AssociationState,
     ) -> Applied<Option<AssociationState>> {
-        create::create(ctx, planned).await
+        let created = create::create(ctx, planned).await;
+        let warnings = match &created.state {
+            Some(state) => trust_check::check_external_id(ctx, state).await,
+            None => vec![],
+        };
+        created.with_warnings(warnings)
     }
 
     async fn update(
@@ -204,7 +209,12 @@ impl ManagedResource for Association {
         planned: &AssociationState,
     ) -> Applied<AssociationState> {
         let (state, result) = update_association(ctx, prior, planned).await;
-        Applied::new(state, result)
+        let warnings = if state.external_id != prior.external_id {
+            trust_check::check_external_id(ctx, &state).await
+        } else {
+            vec![]
+        };
+        Applied::new(state, result).with_warnings(warnings)
     }
 
     async fn plan_destroy(

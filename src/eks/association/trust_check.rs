@@ -157,6 +157,48 @@ pub(super) async fn check(
     findings.finish(ctx.trust_check, unchanged)
 }
 
+/// After a create or an update that chose a new external ID: conditions of the target role's
+/// trust on `sts:ExternalId` judged with the real one. Only warnings: the association exists.
+pub(super) async fn check_external_id(ctx: &AwsContext, state: &AssociationState) -> Vec<Warning> {
+    let (Some(pods), Some(account)) = (Pods::of(state), ctx.account_id.as_deref()) else {
+        return vec![];
+    };
+    let Some(target) = pods.target_role_arn else {
+        return vec![];
+    };
+    if ctx.trust_check == TrustCheck::Off
+        || pods.external_id.is_none()
+        || account_of(pods.role_arn) != Some(account)
+        || account_of(target) != Some(account)
+    {
+        return vec![];
+    }
+    let mut findings = Findings::default();
+    let roles = (
+        findings.role(ctx, pods.role_arn, "role_arn").await,
+        findings.role(ctx, target, "target_role_arn").await,
+    );
+    if let (Ok(Some(role)), Ok(Some(target_role))) = roles {
+        check_chain(&mut findings, &role, &target_role, &pods);
+    }
+    let Findings {
+        refusals,
+        mut warnings,
+    } = findings;
+    warnings.extend(refusals.into_iter().filter_map(|err| match err {
+        Error::Invalid {
+            summary, detail, ..
+        } => Some(Warning {
+            summary,
+            detail: format!(
+                "{detail}\n\nThe association was created; its pods get credentials for role_arn but not for target_role_arn until the target role's trust policy allows them."
+            ),
+        }),
+        _ => None,
+    }));
+    warnings
+}
+
 /// `target_role_arn` in the provider's account: its trust must let the association's role
 /// assume it, with the external ID EKS passes. That ID is chosen when the association is
 /// created, so until then conditions on it are not judged.
