@@ -118,7 +118,8 @@ fn is_partition(p: &str) -> bool {
         && parts.all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
-fn is_account_id(s: &str) -> bool {
+/// A 12-digit AWS account ID.
+pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -155,10 +156,23 @@ pub fn iam_role_name(s: &str) -> Result<(), String> {
 }
 
 /// The parts of an IAM ARN of the given resource type (`role` or `policy`).
-struct IamArn<'a> {
-    account: &'a str,
-    path: &'a str,
-    name: &'a str,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IamArn<'a> {
+    pub partition: &'a str,
+    pub account: &'a str,
+    /// What stands between `role/` and the name (`path/…/`); empty when there is no path.
+    pub path: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> IamArn<'a> {
+    /// The parts of a valid role ARN, or `None` for anything else ([`iam_role_arn`] says
+    /// what a role ARN is).
+    pub fn role(s: &'a str) -> Option<IamArn<'a>> {
+        let arn = parse_iam_arn(s, "role")?;
+        let path_ok = arn.path.is_empty() || iam_path(&format!("/{}", arn.path)).is_ok();
+        (is_account_id(arn.account) && path_ok && iam_role_name(arn.name).is_ok()).then_some(arn)
+    }
 }
 
 fn parse_iam_arn<'a>(s: &'a str, resource_type: &str) -> Option<IamArn<'a>> {
@@ -180,6 +194,7 @@ fn parse_iam_arn<'a>(s: &'a str, resource_type: &str) -> Option<IamArn<'a>> {
         None => ("", rest),
     };
     Some(IamArn {
+        partition,
         account,
         path,
         name,
@@ -188,24 +203,12 @@ fn parse_iam_arn<'a>(s: &'a str, resource_type: &str) -> Option<IamArn<'a>> {
 
 /// An IAM role ARN: `arn:<partition>:iam::<12-digit account>:role/<optional path/><name>`.
 pub fn iam_role_arn(s: &str) -> Result<(), String> {
-    let bad = || {
-        Err(format!(
+    match IamArn::role(s) {
+        Some(_) => Ok(()),
+        None => Err(format!(
             "{s:?} is not an IAM role ARN: expected arn:<partition>:iam::<12-digit account id>:role/<optional path/><role name>, for example \"arn:aws:iam::111122223333:role/shop-dynamodb\"."
-        ))
-    };
-    let Some(arn) = parse_iam_arn(s, "role") else {
-        return bad();
-    };
-    if !is_account_id(arn.account) {
-        return bad();
+        )),
     }
-    if !arn.path.is_empty() && iam_path(&format!("/{}", arn.path)).is_err() {
-        return bad();
-    }
-    if iam_role_name(arn.name).is_err() {
-        return bad();
-    }
-    Ok(())
 }
 
 /// An IAM managed policy ARN: `arn:<partition>:iam::<account id or aws>:policy/<path/><name>`.

@@ -88,6 +88,32 @@ where
     }
 }
 
+/// Look up with `lookup` until it finds something or the backoff runs out (`None`): for an
+/// object just created that IAM may not show yet. A stop of the provider during a wait ends it
+/// with a `Stopped` error of `operation`.
+pub async fn until_found<T, F, Fut>(
+    backoff: Backoff,
+    operation: &'static str,
+    mut lookup: F,
+) -> Result<Option<T>, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, AwsError>>,
+{
+    let mut delays = backoff.delays();
+    loop {
+        if let Some(found) = lookup().await? {
+            return Ok(Some(found));
+        }
+        let Some(delay) = delays.next() else {
+            return Ok(None);
+        };
+        if lifecycle::sleep(delay).await.is_err() {
+            return Err(AwsError::stopped(operation));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +188,34 @@ mod tests {
         .await;
         assert_eq!(attempts, [0, 1, 2, 3], "first attempt plus three retries");
         assert_eq!(result.unwrap_err().code(), Some("Busy3"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn looks_until_found_then_gives_up_with_none() {
+        let backoff = Backoff {
+            first: Duration::from_millis(250),
+            max: Duration::from_secs(1),
+            deadline: Duration::from_millis(2500),
+        };
+        let mut lookups = 0;
+        let found = until_found(backoff, "Test", || {
+            lookups += 1;
+            let now = lookups;
+            async move { Ok((now == 3).then_some(now)) }
+        })
+        .await;
+        assert_eq!(found.ok(), Some(Some(3)));
+
+        let started = tokio::time::Instant::now();
+        let mut lookups = 0;
+        let never: Result<Option<()>, _> = until_found(backoff, "Test", || {
+            lookups += 1;
+            async { Ok(None) }
+        })
+        .await;
+        assert_eq!(never.ok(), Some(None));
+        // 250 + 500 + 1000 ms: one more second would pass the deadline.
+        assert_eq!(lookups, 4);
+        assert_eq!(started.elapsed(), Duration::from_millis(1750));
     }
 }

@@ -111,11 +111,12 @@ impl ManagedResource for Association {
     /// reject only at apply.
     fn validate_with_context(config: &AssociationState, ctx: &AwsContext) -> Problems {
         let mut p = Problems::default();
-        if let (Some(role), Some(account)) =
-            (known_str(&config.role_arn), ctx.account_id.as_deref())
-        {
-            let role_account = role.split(':').nth(4).unwrap_or_default();
-            if validate::iam_role_arn(role).is_ok() && role_account != account {
+        if let (Some(role), Some(account)) = (
+            known_str(&config.role_arn).and_then(validate::IamArn::role),
+            ctx.account_id.as_deref(),
+        ) {
+            let role_account = role.account;
+            if role_account != account {
                 p.check(
                     attr("role_arn"),
                     "role_arn",

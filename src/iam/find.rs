@@ -7,10 +7,9 @@ use std::time::Duration;
 use aws_sdk_iam::types::Role;
 
 use crate::aws::errors::{from_sdk, none_if_not_found};
-use crate::aws::retry::Backoff;
+use crate::aws::retry::{until_found, Backoff};
 use crate::aws::AwsContext;
 use crate::error::AwsError;
-use crate::lifecycle;
 use crate::policy_json;
 
 /// What a refresh reads of a role: the role (with its tags, boundary and trust policy), its
@@ -95,24 +94,15 @@ pub async fn find_role_tolerating_propagation(
         .is_some_and(|created| {
             time::OffsetDateTime::now_utc() - created < time::Duration::seconds(60)
         });
-    let mut found = find_role(ctx, name).await?;
-    if found.is_none() && recently_created {
-        // IAM usually shows a new role everywhere within seconds; a role deleted by hand right
-        // after its creation costs this wait on the next refresh or two.
-        let backoff = Backoff {
-            first: Duration::from_millis(500),
-            max: Duration::from_secs(4),
-            deadline: Duration::from_secs(8),
-        };
-        for delay in backoff.delays() {
-            if lifecycle::sleep(delay).await.is_err() {
-                return Err(AwsError::stopped("GetRole"));
-            }
-            found = find_role(ctx, name).await?;
-            if found.is_some() {
-                break;
-            }
-        }
+    if !recently_created {
+        return find_role(ctx, name).await;
     }
-    Ok(found)
+    // IAM usually shows a new role everywhere within seconds; a role deleted by hand right
+    // after its creation costs this wait on the next refresh or two.
+    let backoff = Backoff {
+        first: Duration::from_millis(500),
+        max: Duration::from_secs(4),
+        deadline: Duration::from_secs(8),
+    };
+    until_found(backoff, "GetRole", || find_role(ctx, name)).await
 }

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use crate::aws::retry::Backoff;
+use crate::aws::retry::{until_found, Backoff};
 use crate::aws::AwsContext;
 use crate::error::AwsError;
 use crate::iam::find::find_role_by_name;
-use crate::lifecycle;
 use crate::policy_json;
 
 /// A role as the trust check sees it.
@@ -59,31 +58,20 @@ impl RoleCache {
 
 async fn read(ctx: &AwsContext, name: &str) -> Result<Option<RoleTrust>, AwsError> {
     let started = Instant::now();
-    let mut delays = APPEARING.delays();
-    loop {
-        if let Some(role) = find_role_by_name(ctx, name).await? {
-            let trust_policy = role
-                .assume_role_policy_document()
-                .map(policy_json::decode)
-                .unwrap_or_default();
-            tracing::debug!(target: "podidentity::trust", role = name, "trust policy read");
-            return Ok(Some(RoleTrust {
-                arn: role.arn,
-                name: role.role_name,
-                trust_policy,
-            }));
-        }
-        let Some(delay) = delays.next() else {
-            tracing::debug!(
-                target: "podidentity::trust",
-                role = name,
-                waited_ms = started.elapsed().as_millis() as u64,
-                "role not found"
-            );
-            return Ok(None);
-        };
-        if lifecycle::sleep(delay).await.is_err() {
-            return Err(AwsError::stopped("GetRole"));
-        }
-    }
+    let found = until_found(APPEARING, "GetRole", || find_role_by_name(ctx, name)).await?;
+    tracing::debug!(
+        target: "podidentity::trust",
+        role = name,
+        found = found.is_some(),
+        waited_ms = started.elapsed().as_millis() as u64,
+        "role read for the trust check"
+    );
+    Ok(found.map(|role| RoleTrust {
+        trust_policy: role
+            .assume_role_policy_document()
+            .map(policy_json::decode)
+            .unwrap_or_default(),
+        arn: role.arn,
+        name: role.role_name,
+    }))
 }

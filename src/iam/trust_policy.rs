@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::policy_json;
+use crate::trust::action_matches;
 
 pub const SERVICE_PRINCIPAL: &str = "pods.eks.amazonaws.com";
 pub const ACTIONS: [&str; 2] = ["sts:AssumeRole", "sts:TagSession"];
@@ -178,31 +179,6 @@ pub fn parse(document: &str) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
         .then_some((clusters, service_accounts))
 }
 
-/// Glob match with `*` and `?`, case-insensitive (IAM action names are).
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
-    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
@@ -262,7 +238,7 @@ pub fn check_trusts_pod_identity(document: &str) -> Result<(), String> {
             )
         });
     }
-    let covered = |action: &str| allowed_actions.iter().any(|a| glob_matches(a, action));
+    let covered = |action: &str| allowed_actions.iter().any(|a| action_matches(a, action));
     let missing: Vec<&str> = ACTIONS.iter().copied().filter(|a| !covered(a)).collect();
     match missing.as_slice() {
         [] => Ok(()),
@@ -566,10 +542,10 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(glob_matches("sts:*", "sts:TagSession"));
-        assert!(glob_matches("*", "sts:AssumeRole"));
-        assert!(glob_matches("STS:Assume?ole", "sts:AssumeRole"));
-        assert!(!glob_matches("sts:Assume", "sts:AssumeRole"));
-        assert!(!glob_matches("s3:*", "sts:AssumeRole"));
+        assert!(action_matches("sts:*", "sts:TagSession"));
+        assert!(action_matches("*", "sts:AssumeRole"));
+        assert!(action_matches("STS:Assume?ole", "sts:AssumeRole"));
+        assert!(!action_matches("sts:Assume", "sts:AssumeRole"));
+        assert!(!action_matches("s3:*", "sts:AssumeRole"));
     }
 }

@@ -10,7 +10,7 @@ use tf_provider::AttributePath;
 
 use crate::aws::settings::{AssumeRoleSettings, ProviderSettings, TrustCheck, DEFAULT_MAX_RETRIES};
 use crate::error::Error;
-use crate::validate::{attr, iam_role_arn, Problems};
+use crate::validate::{attr, iam_role_arn, is_account_id, Problems};
 
 /// The provider block as Terraform sends it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -224,7 +224,7 @@ impl ProviderConfig {
         ] {
             if let Some(ids) = known(&mut p, phase, attr(name), value) {
                 for id in known_strings(&mut p, phase, attr(name), ids) {
-                    let ok = id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit());
+                    let ok = is_account_id(&id);
                     p.check(
                         attr(name),
                         name,

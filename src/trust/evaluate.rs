@@ -190,7 +190,7 @@ fn aws_names(value: &str, arn: &str, account: &str) -> Tri {
             "AWS {value} names one session of {arn}; the session name EKS uses is not known"
         ));
     }
-    let is_account = value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit());
+    let is_account = crate::validate::is_account_id(value);
     if !is_account && !value.starts_with("arn:") {
         // A unique id such as AROA…: IAM shows one when the named role was deleted.
         return Tri::Maybe(format!(
@@ -203,14 +203,20 @@ fn aws_names(value: &str, arn: &str, account: &str) -> Tri {
 /// `Action` / `NotAction`: `*` and `?` wildcards, case-insensitive ("IAM JSON policy elements:
 /// Action": action names are not case-sensitive).
 fn action(actions: &Actions, requested: &str) -> bool {
+    let named = actions
+        .patterns
+        .iter()
+        .any(|pattern| action_matches(pattern, requested));
+    named != actions.negated
+}
+
+/// Whether the action pattern of a policy (`sts:*`, `STS:Assume?ole`) names `action`: `*` and
+/// `?` wildcards, case-insensitive.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
     let how = Reading {
         variables: false,
         wildcards: true,
         ignore_case: true,
     };
-    let named = actions
-        .patterns
-        .iter()
-        .any(|pattern| Pattern::read(pattern, how).is_ok_and(|p| p.matches(requested, true)));
-    named != actions.negated
+    Pattern::read(pattern, how).is_ok_and(|p| p.matches(action, true))
 }

@@ -49,13 +49,14 @@ mod proptests;
 
 pub use policy::{Effect, Policy, PolicyError};
 pub use request::{
-    pod_identity_requests, role_chain_requests, KeyValue, PodIdentityRequest, Request,
+    actions, pod_identity_requests, role_chain_requests, KeyValue, PodIdentityRequest, Request,
     RequestPrincipal, ASSUME_ROLE, POD_IDENTITY_PRINCIPAL, POD_IDENTITY_TAG_KEYS, TAG_SESSION,
 };
 pub use verdict::{
     Denial, FailedCondition, Miss, MissReason, StatementRef, Uncertainty, Verdict, VerdictKind,
 };
 
+pub use evaluate::action_matches;
 use evaluate::Outcome;
 
 /// The verdict of `policy` for one request (one action).

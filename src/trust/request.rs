@@ -231,7 +231,7 @@ impl Request {
         let account = source_role_arn
             .split(':')
             .nth(4)
-            .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|a| crate::validate::is_account_id(a))
             .map(str::to_string);
         let principal = RequestPrincipal::Aws {
             arn: source_role_arn.to_string(),
@@ -293,7 +293,9 @@ pub fn role_chain_requests(
         .collect()
 }
 
-fn actions(session_tags: bool) -> &'static [&'static str] {
+/// The actions EKS Pod Identity asks for: `sts:AssumeRole` always, `sts:TagSession` unless
+/// session tags are disabled.
+pub fn actions(session_tags: bool) -> &'static [&'static str] {
     if session_tags {
         &[ASSUME_ROLE, TAG_SESSION]
     } else {

@@ -19,7 +19,7 @@ use crate::iam::role_cache::RoleTrust;
 use crate::iam::trust_policy;
 use crate::resource::Warning;
 use crate::trust::{self, KeyValue, PodIdentityRequest, Policy, Request, Verdict};
-use crate::validate::attr;
+use crate::validate::{attr, IamArn};
 use crate::value::known_str;
 
 /// What the check knows of an association: everything EKS's request depends on.
@@ -98,10 +98,10 @@ pub(super) async fn check(
         tracing::debug!(target: "podidentity::trust", "trust check skipped: account unknown");
         return Ok(vec![]);
     };
-    if account_of(pods.role_arn) != Some(account) {
-        // Refused by the association's own check of role_arn's account.
+    let Some(role_arn) = IamArn::role(pods.role_arn).filter(|arn| arn.account == account) else {
+        // Refused by the association's own checks of role_arn.
         return Ok(vec![]);
-    }
+    };
     // An association whose request does not change keeps its pods' fate; when its role has
     // since stopped trusting them, that is news, but not this plan's doing.
     let unchanged = prior
@@ -111,9 +111,7 @@ pub(super) async fn check(
     if let Some(role) = findings.role(ctx, pods.role_arn, "role_arn").await? {
         let cluster_arn = format!(
             "arn:{}:eks:{}:{account}:cluster/{}",
-            partition_of(pods.role_arn),
-            ctx.region,
-            pods.cluster
+            role_arn.partition, ctx.region, pods.cluster
         );
         let requests = trust::pod_identity_requests(&PodIdentityRequest {
             cluster_name: pods.cluster,
@@ -181,22 +179,9 @@ pub(super) async fn check_external_id(ctx: &AwsContext, state: &AssociationState
     if let (Ok(Some(role)), Ok(Some(target_role))) = roles {
         check_chain(&mut findings, &role, &target_role, &pods);
     }
-    let Findings {
-        refusals,
-        mut warnings,
-    } = findings;
-    warnings.extend(refusals.into_iter().filter_map(|err| match err {
-        Error::Invalid {
-            summary, detail, ..
-        } => Some(Warning {
-            summary,
-            detail: format!(
-                "{detail}\n\nThe association was created; its pods get credentials for role_arn but not for target_role_arn until the target role's trust policy allows them."
-            ),
-        }),
-        _ => None,
-    }));
-    warnings
+    findings.into_warnings(
+        "The association was created; its pods get credentials for role_arn but not for target_role_arn until the target role's trust policy allows them.",
+    )
 }
 
 /// `target_role_arn` in the provider's account: its trust must let the association's role
@@ -228,7 +213,7 @@ fn check_chain(findings: &mut Findings, role: &RoleTrust, target: &RoleTrust, po
                     "EKS Pod Identity chains from role_arn to target_role_arn, but role {}'s trust policy does not let {} assume it: {denial}.\n\nFix: let its trust policy allow {} for the principal {}{}.",
                     target.name,
                     role.arn,
-                    chain_actions(pods.session_tags).join(" and "),
+                    trust::actions(pods.session_tags).join(" and "),
                     role.arn,
                     pods.external_id
                         .map(|id| format!(" with sts:ExternalId \"{id}\" (this association's external_id)"))
@@ -250,25 +235,9 @@ fn check_chain(findings: &mut Findings, role: &RoleTrust, target: &RoleTrust, po
 /// Why `sts:ExternalId` is unknown at plan.
 const EXTERNAL_ID_NOT_CHOSEN: &str = "EKS chooses the external ID when it creates the association";
 
-fn chain_actions(session_tags: bool) -> Vec<&'static str> {
-    if session_tags {
-        vec!["sts:AssumeRole", "sts:TagSession"]
-    } else {
-        vec!["sts:AssumeRole"]
-    }
-}
-
-/// The account of an IAM role ARN.
+/// The account of a role ARN (`None` for what is not one: the attribute's own check refuses it).
 fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4)
-}
-
-fn partition_of(arn: &str) -> &str {
-    arn.split(':').nth(1).unwrap_or("aws")
-}
-
-fn role_name_of(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
+    IamArn::role(arn).map(|arn| arn.account)
 }
 
 /// What the check found: refusals (errors on an attribute, unless `trust_check = "warn"` or
@@ -297,7 +266,9 @@ impl Findings {
         arn: &str,
         attribute: &'static str,
     ) -> Result<Option<RoleTrust>, Error> {
-        let name = role_name_of(arn);
+        let Some(name) = IamArn::role(arn).map(|arn| arn.name) else {
+            return Ok(None);
+        };
         match ctx.roles.get(ctx, name).await {
             Ok(Some(role)) if role.arn == arn => return Ok(Some(role)),
             Ok(Some(role)) => self.refuse(
@@ -377,22 +348,26 @@ impl Findings {
     }
 
     /// The error that refuses the plan, or the warnings to show with it.
-    fn finish(self, mode: TrustCheck, unchanged: bool) -> Result<Vec<Warning>, Error> {
+    fn finish(mut self, mode: TrustCheck, unchanged: bool) -> Result<Vec<Warning>, Error> {
+        if mode == TrustCheck::Error && !unchanged {
+            if !self.refusals.is_empty() {
+                return Err(self.refusals.swap_remove(0));
+            }
+            return Ok(self.warnings);
+        }
+        Ok(self.into_warnings(if unchanged {
+            "This plan does not change the association, so it is not refused; the role changed, or was changed elsewhere."
+        } else {
+            "Planned anyway because the provider's trust_check is \"warn\"."
+        }))
+    }
+
+    /// Every finding as a warning, refusals with `why` they are not errors.
+    fn into_warnings(self, why: &str) -> Vec<Warning> {
         let Findings {
             refusals,
             mut warnings,
         } = self;
-        if mode == TrustCheck::Error && !unchanged {
-            if let Some(first) = refusals.into_iter().next() {
-                return Err(first);
-            }
-            return Ok(warnings);
-        }
-        let why = if unchanged {
-            "This plan does not change the association, so it is not refused; the role changed, or was changed elsewhere."
-        } else {
-            "Planned anyway because the provider's trust_check is \"warn\"."
-        };
         warnings.extend(refusals.into_iter().filter_map(|err| match err {
             Error::Invalid {
                 summary, detail, ..
@@ -402,7 +377,7 @@ impl Findings {
             }),
             _ => None,
         }));
-        Ok(warnings)
+        warnings
     }
 }
 
@@ -425,7 +400,7 @@ fn fix_for_pods(role: &RoleTrust, pods: &Pods<'_>, requests: &[Request]) -> Stri
     let generic = format!(
         "let role {}'s trust policy allow {} for the service principal {} with the session tags above",
         role.name,
-        chain_actions(pods.session_tags).join(" and "),
+        trust::actions(pods.session_tags).join(" and "),
         trust_policy::SERVICE_PRINCIPAL
     );
     let Some((clusters, service_accounts)) = trust_policy::parse(&role.trust_policy) else {
