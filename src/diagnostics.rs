@@ -99,11 +99,7 @@ fn describe(err: &Error) -> (String, String, Option<AttributePath>) {
                 }
                 _ => "",
             };
-            (
-                context.clone(),
-                format!("{}: {}{hint}", source.operation, source.kind),
-                None,
-            )
+            (context.clone(), format!("{source}{hint}"), None)
         }
     }
 }

@@ -84,10 +84,38 @@ impl Error {
 
 /// A failed AWS API call, reduced to what the provider decides on and what a person needs to read.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{operation}: {kind}")]
+#[error("{operation}: {kind}{}", retried.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())]
 pub struct AwsError {
     pub operation: &'static str,
     pub kind: AwsErrorKind,
+    /// Set when the provider retried the call itself and gave up: the last attempt's error.
+    pub retried: Option<Box<Retried>>,
+}
+
+/// How long the provider retried a call before giving up, and why it retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retried {
+    /// Attempts made, the first included.
+    pub attempts: u32,
+    pub elapsed: std::time::Duration,
+    /// Why the error was thought to be passing ("IAM may not show a new role to EKS yet").
+    pub reason: &'static str,
+}
+
+impl fmt::Display for Retried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs();
+        let elapsed = if secs >= 60 {
+            format!("{}m{:02}s", secs / 60, secs % 60)
+        } else {
+            format!("{:.1}s", self.elapsed.as_secs_f64())
+        };
+        write!(
+            f,
+            "the provider tried {} times over {elapsed} because {}, and gave up",
+            self.attempts, self.reason
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +178,14 @@ impl fmt::Display for AwsErrorKind {
 }
 
 impl AwsError {
+    pub fn new(operation: &'static str, kind: AwsErrorKind) -> Self {
+        AwsError {
+            operation,
+            kind,
+            retried: None,
+        }
+    }
+
     pub fn code(&self) -> Option<&str> {
         match &self.kind {
             AwsErrorKind::Service { code, .. } => Some(code),
@@ -216,9 +252,6 @@ impl AwsError {
 
     /// The error of `operation` when Terraform asked the provider to stop during a wait.
     pub fn stopped(operation: &'static str) -> Self {
-        AwsError {
-            operation,
-            kind: AwsErrorKind::Stopped,
-        }
+        AwsError::new(operation, AwsErrorKind::Stopped)
     }
 }

@@ -1,9 +1,14 @@
 //! Logging in the format Terraform reads from a plugin's stderr (hclog JSON lines), at the level
 //! chosen by `TF_LOG_PROVIDER` or else `TF_LOG`. Nothing is printed when neither is set.
 //!
-//! Only this crate's events and the AWS SDK's request-level events are emitted. The SDK's signing
-//! crate is never enabled and the SDK is capped at DEBUG, so no signature material, access key
-//! secret or session token can reach the log.
+//! - The provider's own lines: `info` for what a user cares about (configured, created, updated,
+//!   deleted, retried), `debug` for each AWS call (see [`crate::aws::calls::CallLog`]).
+//! - The AWS SDK's internals only at `trace`, whatever level the SDK gave them (its warnings
+//!   and errors keep theirs). The signing crate is never enabled.
+//! - Every line passes through [`redact`]: no access key id, secret key or session token the
+//!   provider has seen or loaded reaches the log, nor anything shaped like an access key id.
+
+pub mod redact;
 
 use std::fmt;
 
@@ -37,15 +42,38 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Op
     }
 }
 
-/// The per-target filter for a requested level.
+/// The crates whose events are the AWS SDK's internals.
+const SDK_TARGETS: [&str; 6] = [
+    "aws_config",
+    "aws_smithy_runtime",
+    "aws_smithy_http_client",
+    "aws_sdk_eks",
+    "aws_sdk_iam",
+    "aws_sdk_sts",
+];
+
+fn is_sdk(target: &str) -> bool {
+    SDK_TARGETS
+        .iter()
+        .any(|sdk| target == *sdk || target.starts_with(&format!("{sdk}::")))
+}
+
+/// The per-target filter for a requested level: the SDK's internals only at TRACE (below it,
+/// only its warnings and errors).
 pub fn targets(level: Level) -> Targets {
-    let sdk = std::cmp::min(LevelFilter::from_level(level), LevelFilter::DEBUG);
-    Targets::new()
+    let sdk = if level == Level::TRACE {
+        LevelFilter::TRACE
+    } else {
+        std::cmp::min(LevelFilter::from_level(level), LevelFilter::WARN)
+    };
+    SDK_TARGETS
+        .iter()
+        .fold(Targets::new(), |targets, crate_name| {
+            targets.with_target(*crate_name, sdk)
+        })
         .with_target("podidentity", level)
         .with_target("terraform_provider_podidentity", level)
         .with_target("tf_provider", level)
-        .with_target("aws_config", sdk)
-        .with_target("aws_smithy_runtime", sdk)
         .with_target("aws_sigv4", LevelFilter::OFF)
         .with_target("aws_runtime", LevelFilter::OFF)
 }
@@ -62,6 +90,7 @@ pub fn init() {
         std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
         std::env::var("TF_LOG").ok().as_deref(),
     );
+    redact::remember_environment();
     let hclog = level.map(|level| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
@@ -98,30 +127,52 @@ fn hclog_line(event: &Event<'_>) -> String {
     let mut fields = FieldCollector::default();
     event.record(&mut fields);
     let mut line = Map::new();
-    line.insert("@level".into(), Value::from(hclog_level(*meta.level())));
+    line.insert(
+        "@level".into(),
+        Value::from(hclog_level(meta.target(), *meta.level())),
+    );
     line.insert(
         "@message".into(),
         Value::from(fields.message.unwrap_or_default()),
     );
     line.insert("@module".into(), Value::from(meta.target()));
-    let now = time::OffsetDateTime::now_utc();
-    if let Ok(ts) = now.format(&time::format_description::well_known::Rfc3339) {
-        line.insert("@timestamp".into(), Value::from(ts));
-    }
+    line.insert(
+        "@timestamp".into(),
+        Value::from(hclog_timestamp(time::OffsetDateTime::now_utc())),
+    );
     for (key, value) in fields.rest {
         line.insert(key, value);
     }
-    Value::Object(line).to_string()
+    redact::scrub(&Value::Object(line).to_string())
 }
 
-fn hclog_level(level: Level) -> &'static str {
+/// hclog's level name; the SDK's internals are all `trace` (their warnings and errors aside).
+fn hclog_level(target: &str, level: Level) -> &'static str {
     match level {
-        Level::TRACE => "trace",
-        Level::DEBUG => "debug",
-        Level::INFO => "info",
-        Level::WARN => "warn",
         Level::ERROR => "error",
+        Level::WARN => "warn",
+        _ if is_sdk(target) => "trace",
+        Level::INFO => "info",
+        Level::DEBUG => "debug",
+        Level::TRACE => "trace",
     }
+}
+
+/// The timestamp as hclog writes and go-plugin parses it: `2006-01-02T15:04:05.000000Z07:00`,
+/// exactly six digits of fraction (with nine, Terraform cannot parse the line and shows it raw
+/// at DEBUG).
+fn hclog_timestamp(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
 }
 
 #[derive(Default)]
@@ -183,9 +234,34 @@ mod tests {
     fn signing_crate_is_never_logged() {
         let filter = targets(Level::TRACE);
         assert!(!filter.would_enable("aws_sigv4::http_request", &Level::ERROR));
-        assert!(!filter.would_enable("aws_smithy_runtime::client", &Level::TRACE));
-        assert!(filter.would_enable("aws_smithy_runtime::client", &Level::DEBUG));
+        assert!(filter.would_enable("aws_smithy_runtime::client", &Level::TRACE));
         assert!(filter.would_enable("podidentity::eks", &Level::TRACE));
         assert!(!filter.would_enable("hyper::proto", &Level::ERROR));
+    }
+
+    #[test]
+    fn sdk_internals_only_at_trace() {
+        let debug = targets(Level::DEBUG);
+        assert!(!debug.would_enable("aws_smithy_runtime::client::orchestrator", &Level::DEBUG));
+        assert!(!debug.would_enable("aws_config::meta::credentials", &Level::INFO));
+        assert!(debug.would_enable("aws_config::profile", &Level::WARN));
+        assert!(debug.would_enable("podidentity::aws", &Level::DEBUG));
+        assert!(!targets(Level::INFO).would_enable("podidentity::aws", &Level::DEBUG));
+        assert_eq!(
+            hclog_level("aws_smithy_runtime::client", Level::DEBUG),
+            "trace"
+        );
+        assert_eq!(hclog_level("aws_config", Level::WARN), "warn");
+        assert_eq!(hclog_level("podidentity::aws", Level::DEBUG), "debug");
+        assert_eq!(hclog_level("podidentity", Level::INFO), "info");
+    }
+
+    #[test]
+    fn timestamps_have_exactly_microseconds() {
+        let at = time::OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789)
+            .expect("a valid instant");
+        assert_eq!(hclog_timestamp(at), "2023-11-14T22:13:20.123456Z");
+        let whole = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("valid");
+        assert_eq!(hclog_timestamp(whole), "2023-11-14T22:13:20.000000Z");
     }
 }

@@ -114,6 +114,12 @@ pub trait ManagedResource: Send + Sync + 'static {
     /// The warning shown when a refresh finds the object gone: (summary, detail).
     fn gone(state: &Self::State) -> (String, String);
 
+    /// What the object is, in the words of the log lines that report its create, update and
+    /// delete (`shop-blue/app/app-sa`, a role's name).
+    fn target(_state: &Self::State) -> String {
+        String::new()
+    }
+
     /// Create; the state is `Some` whenever the object was created, even if a later step failed
     /// or the answer to the create was lost.
     async fn create(ctx: &AwsContext, planned: &Self::State) -> Applied<Option<Self::State>>;
@@ -234,22 +240,24 @@ impl<R: ManagedResource> Managed<R> {
 }
 
 /// The warnings and the error of `applied` as diagnostics (and log lines); its state as it is.
+/// `done` is the past tense of the operation ("created"), `target` what it was done to.
 fn recorded<T>(
     diags: &mut Diagnostics,
     what: &'static str,
-    operation: &'static str,
+    done: &'static str,
+    target: &str,
     applied: Applied<T>,
 ) -> T {
     for w in applied.warnings {
-        tracing::warn!(target: "podidentity::resource", resource = what, "{operation}: {}", w.summary);
+        tracing::warn!(target: "podidentity::resource", resource = what, aws_target = target, "{what} {target}: {}", w.summary);
         warn(diags, w.summary, w.detail, None);
     }
     match applied.result {
         Ok(()) => {
-            tracing::debug!(target: "podidentity::resource", resource = what, "{operation} done")
+            tracing::info!(target: "podidentity::resource", resource = what, aws_target = target, "{done} {what} {target}")
         }
         Err(err) => {
-            tracing::warn!(target: "podidentity::resource", resource = what, "{operation} failed: {err}");
+            tracing::warn!(target: "podidentity::resource", resource = what, aws_target = target, "{what} {target} not {done}: {err}");
             report(diags, &err);
         }
     }
@@ -359,7 +367,9 @@ impl<R: ManagedResource> Resource for Managed<R> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let ctx = self.configured.get_or_report(diags)?;
         let created = R::create(&ctx, &planned_state).await;
-        recorded(diags, R::NAME, "create", created).map(|state| (state, planned_private_state))
+        let target = R::target(created.state.as_ref().unwrap_or(&planned_state));
+        recorded(diags, R::NAME, "created", &target, created)
+            .map(|state| (state, planned_private_state))
     }
 
     async fn update<'a>(
@@ -375,7 +385,8 @@ impl<R: ManagedResource> Resource for Managed<R> {
         let state = recorded(
             diags,
             R::NAME,
-            "update",
+            "updated",
+            &R::target(&prior_state),
             R::update(&ctx, &prior_state, &planned_state).await,
         );
         Some((state, planned_private_state))
@@ -391,7 +402,13 @@ impl<R: ManagedResource> Resource for Managed<R> {
         let ctx = self.configured.get_or_report(diags)?;
         let result = R::delete(&ctx, &prior_state).await;
         let failed = result.is_err();
-        recorded(diags, R::NAME, "delete", Applied::new((), result));
+        recorded(
+            diags,
+            R::NAME,
+            "deleted",
+            &R::target(&prior_state),
+            Applied::new((), result),
+        );
         (!failed).then_some(())
     }
 

@@ -25,21 +25,33 @@ pub fn plan_tags_all(
 
 /// Split the tags AWS reports into `(tags, tags_all)` for the state.
 ///
-/// A tag belongs to `tags` when the configuration manages it (its key is in the prior `tags`) or
-/// when it is not one of the default tags with the default's value: an out-of-band tag then shows
-/// as drift to remove. A resource without `tags` in its configuration keeps `tags` null.
+/// A tag belongs to `tags` when the configuration manages it (its key is in the prior `tags`),
+/// or when it is neither one of the default tags with the default's value nor a tag that was a
+/// default tag when the state was last written (in the prior `tags_all` but not in `tags`, with
+/// that value): an out-of-band tag then shows as drift to remove, while a default tag whose key
+/// or value the provider block changed shows as a change of `tags_all` only. A resource without
+/// `tags` in its configuration keeps `tags` null.
 pub fn split_for_state(
     api: &BTreeMap<String, String>,
     prior_tags: &Value<StringMap>,
+    prior_tags_all: &Value<StringMap>,
     defaults: &BTreeMap<String, String>,
 ) -> (Value<StringMap>, Value<StringMap>) {
     let prior_keys: BTreeSet<&String> = match prior_tags {
         Value::Value(map) => map.keys().collect(),
         _ => BTreeSet::new(),
     };
+    let prior_defaults: BTreeMap<String, String> = known_map(prior_tags_all)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| !prior_keys.contains(k))
+        .collect();
     let own: BTreeMap<String, String> = api
         .iter()
-        .filter(|(k, v)| prior_keys.contains(k) || defaults.get(*k) != Some(*v))
+        .filter(|(k, v)| {
+            prior_keys.contains(k)
+                || (defaults.get(*k) != Some(*v) && prior_defaults.get(*k) != Some(*v))
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let tags = if own.is_empty() && prior_tags.is_null() {
@@ -114,25 +126,57 @@ mod tests {
     fn split_keeps_configured_keys_and_drops_matching_defaults() {
         let defaults = m(&[("team", "platform")]);
         let api = m(&[("team", "platform"), ("app", "carts")]);
-        let (tags, all) = split_for_state(&api, &map_value(&m(&[("app", "carts")])), &defaults);
+        let (tags, all) = split_for_state(
+            &api,
+            &map_value(&m(&[("app", "carts")])),
+            &Value::Null,
+            &defaults,
+        );
         assert_eq!(known_map(&tags), Some(m(&[("app", "carts")])));
         assert_eq!(known_map(&all), Some(api.clone()));
 
         // No tags configured and only defaults present: tags stays null.
-        let (tags, _) = split_for_state(&defaults, &Value::Null, &defaults);
+        let (tags, _) = split_for_state(&defaults, &Value::Null, &Value::Null, &defaults);
         assert!(tags.is_null());
 
         // A default overridden out of band shows up in tags, as drift.
-        let (tags, _) = split_for_state(&m(&[("team", "other")]), &Value::Null, &defaults);
+        let (tags, _) = split_for_state(
+            &m(&[("team", "other")]),
+            &Value::Null,
+            &Value::Null,
+            &defaults,
+        );
         assert_eq!(known_map(&tags), Some(m(&[("team", "other")])));
 
         // The configuration sets a tag to the default's value: it stays in tags.
-        let (tags, _) = split_for_state(&defaults, &map_value(&defaults), &defaults);
+        let (tags, _) = split_for_state(&defaults, &map_value(&defaults), &Value::Null, &defaults);
         assert_eq!(known_map(&tags), Some(defaults.clone()));
 
         // tags = {} in configuration stays an empty map.
-        let (tags, _) = split_for_state(&BTreeMap::new(), &map_value(&BTreeMap::new()), &defaults);
+        let (tags, _) = split_for_state(
+            &BTreeMap::new(),
+            &map_value(&BTreeMap::new()),
+            &Value::Null,
+            &defaults,
+        );
         assert_eq!(tags, map_value(&BTreeMap::new()));
+    }
+
+    #[test]
+    fn a_default_tag_the_provider_block_renamed_is_not_a_tag_of_the_resource() {
+        // Written with default_tags { cost-center = "cc-1234" }; the key is now "costcenter".
+        let prior_tags = map_value(&m(&[("team", "shop")]));
+        let prior_all = map_value(&m(&[("team", "shop"), ("cost-center", "cc-1234")]));
+        let api = m(&[("team", "shop"), ("cost-center", "cc-1234")]);
+        let defaults = m(&[("costcenter", "cc-1234")]);
+        let (tags, all) = split_for_state(&api, &prior_tags, &prior_all, &defaults);
+        assert_eq!(known_map(&tags), Some(m(&[("team", "shop")])));
+        assert_eq!(known_map(&all), Some(api.clone()));
+
+        // A tag added out of band under the old default's key with another value is drift.
+        let api = m(&[("team", "shop"), ("cost-center", "other")]);
+        let (tags, _) = split_for_state(&api, &prior_tags, &prior_all, &defaults);
+        assert_eq!(known_map(&tags), Some(api));
     }
 
     #[test]

@@ -147,9 +147,26 @@ pub fn iam_path(s: &str) -> Result<(), String> {
 
 /// An IAM role name: 1–64 of letters, digits and `_+=,.@-`.
 pub fn iam_role_name(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 64 || !s.chars().all(is_iam_name_char) {
+    iam_name(s, "an IAM role name", 64, "")
+}
+
+/// An IAM name (role, policy, prefix): `1..=max` characters of [`is_iam_name_char`]; the error
+/// says which rule `s` breaks: its length, or the first character IAM does not allow.
+fn iam_name(s: &str, what: &str, max: usize, note: &str) -> Result<(), String> {
+    let length = s.chars().count();
+    if length == 0 {
         return Err(format!(
-            "{s:?} is not an IAM role name: use 1 to 64 letters, digits and the characters _+=,.@-"
+            "the value is empty; {what} has 1 to {max} characters{note}."
+        ));
+    }
+    if length > max {
+        return Err(format!(
+            "{s:?} is {length} characters long; {what} may have at most {max}{note}."
+        ));
+    }
+    if let Some(bad) = s.chars().find(|c| !is_iam_name_char(*c)) {
+        return Err(format!(
+            "{s:?} contains {bad:?}, which IAM does not allow in {what}: use letters, digits and the characters _+=,.@-{note}."
         ));
     }
     Ok(())
@@ -235,12 +252,12 @@ pub fn iam_policy_arn(s: &str) -> Result<(), String> {
 
 /// A generated role name's prefix: 1–38 characters (IAM adds a 26-character unique suffix).
 pub fn iam_role_name_prefix(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 38 || !s.chars().all(is_iam_name_char) {
-        return Err(format!(
-            "{s:?} is not a role name prefix: use 1 to 38 letters, digits and the characters _+=,.@- (a 26-character unique suffix is added)."
-        ));
-    }
-    Ok(())
+    iam_name(
+        s,
+        "a role name prefix",
+        38,
+        " (a 26-character unique suffix follows it, and a role name has at most 64)",
+    )
 }
 
 /// An IAM role description: at most 1000 characters of tab, newline, carriage return and the
@@ -275,12 +292,7 @@ pub fn iam_max_session_duration(n: i64) -> Result<(), String> {
 
 /// An IAM inline policy name: 1–128 of letters, digits and `_+=,.@-`.
 pub fn iam_policy_name(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 128 || !s.chars().all(is_iam_name_char) {
-        return Err(format!(
-            "{s:?} is not an IAM policy name: use 1 to 128 letters, digits and the characters _+=,.@-"
-        ));
-    }
-    Ok(())
+    iam_name(s, "an IAM policy name", 128, "")
 }
 
 /// A JSON document whose top level is an object.
@@ -510,6 +522,12 @@ mod tests {
         assert!(iam_role_name("shop-dynamodb_read").is_ok());
         assert!(iam_role_name("").is_err());
         assert!(iam_role_name("a/b").is_err());
+        let long = "r".repeat(70);
+        assert_eq!(
+            iam_role_name(&long).unwrap_err(),
+            format!("{long:?} is 70 characters long; an IAM role name may have at most 64.")
+        );
+        assert!(iam_role_name("a/b").unwrap_err().contains("contains '/'"));
         assert!(cluster_name("shop-blue").is_ok());
         assert!(cluster_name("-shop").is_err());
         assert!(cluster_name("shop.blue").is_err());

@@ -3,7 +3,8 @@
 //! sees when running the binary by hand.
 
 use acceptance::harness::{
-    hcl, MotoOptions, Stack, Terraform, ACCESS_KEY_ID, ACCOUNT_ID, REGION, SECRET_ACCESS_KEY,
+    flatten, hcl, sts_error, CannedServer, MotoOptions, Stack, Terraform, ACCESS_KEY_ID,
+    ACCOUNT_ID, REGION,
 };
 use serde_json::json;
 
@@ -196,6 +197,27 @@ fn credentials_that_do_not_work_are_rejected_at_configure() {
     assert!(stack.eks_requests().is_empty());
 }
 
+/// A configure-time failure as Terraform shows it: one sentence of cause, one of fix, and
+/// nothing a Rust program prints for its programmers.
+fn assert_plain(out: &str, cause: &str, fix: &str) {
+    assert!(out.contains(&format!("Error: {cause}")), "cause: {out}");
+    assert!(out.contains(&format!("Fix: {fix}")), "fix: {out}");
+    // The summary, and the detail, without Terraform's quote of the provider block.
+    let error = &out[out.find("Error: ").unwrap_or(0)..];
+    let summary = &error[..error.find(" with provider[").unwrap_or(error.len())];
+    let detail = &error[error.find("Fix: ").unwrap_or(0)..];
+    for debug in ["{", "Error(", "Some(", "HttpInfo", "ConnectorError"] {
+        assert!(
+            !summary.contains(debug),
+            "a Debug rendering ({debug}) in: {summary}"
+        );
+        assert!(
+            !detail.contains(debug),
+            "a Debug rendering ({debug}) in: {detail}"
+        );
+    }
+}
+
 #[test]
 fn missing_credentials_are_a_clear_error() {
     let stack = stack_with_cluster();
@@ -204,8 +226,91 @@ fn missing_credentials_are_a_clear_error() {
         .unset_env("AWS_SECRET_ACCESS_KEY");
     tf.write_config(&config_with(""));
     let out = tf.plan_fails();
-    assert!(out.contains("No valid AWS credentials found"), "{out}");
-    assert!(out.contains("AWS_ACCESS_KEY_ID"), "{out}");
+    assert_plain(
+        &flatten(&out),
+        "No AWS credentials found",
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
+    assert!(stack.eks_requests().is_empty());
+}
+
+#[test]
+fn expired_credentials_are_a_clear_error() {
+    let stack = stack_with_cluster();
+    let sts = CannedServer::xml(
+        403,
+        &sts_error(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ),
+    );
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(&format!(
+        "  endpoints {{\n    sts = \"{}\"\n  }}",
+        sts.url()
+    )));
+    let out = tf.plan_fails();
+    assert_plain(
+        &flatten(&out),
+        "The provider's AWS credentials have expired (STS answered ExpiredToken: The security token included in the request is expired).",
+        "get fresh credentials",
+    );
+    assert_eq!(sts.hits(), 1, "asked once, not retried");
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_clear_error() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(
+        "  endpoints {\n    sts = \"http://127.0.0.1:9\"\n  }",
+    ));
+    let out = tf.plan_fails();
+    assert_plain(
+        &flatten(&out),
+        "Cannot reach AWS STS at http://127.0.0.1:9 (http://127.0.0.1:9 refused the connection: nothing accepts connections there).",
+        "check the STS endpoint override",
+    );
+}
+
+#[test]
+fn a_region_that_does_not_exist_is_a_clear_error() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    // AWS's own endpoint for the region: its name does not resolve.
+    tf.unset_env("AWS_ENDPOINT_URL_STS");
+    tf.write_config(&config_with("  region = \"eu-wst-1\""));
+    let out = tf.plan_fails();
+    assert_plain(
+        &flatten(&out),
+        "Cannot reach AWS STS at https://sts.eu-wst-1.amazonaws.com (https://sts.eu-wst-1.amazonaws.com does not resolve: DNS knows no such name).",
+        "check that region \"eu-wst-1\" is an AWS region",
+    );
+}
+
+#[test]
+fn a_refused_assume_role_is_a_clear_error() {
+    let stack = stack_with_cluster();
+    let role = format!("arn:aws:iam::{ACCOUNT_ID}:role/deployer");
+    let sts = CannedServer::xml(
+        403,
+        &sts_error(
+            "AccessDenied",
+            &format!("User: arn:aws:iam::{ACCOUNT_ID}:user/ci is not authorized to perform: sts:AssumeRole on resource: {role}"),
+        ),
+    );
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with(&format!(
+        "  endpoints {{\n    sts = \"{}\"\n  }}\n  assume_role {{\n    role_arn = \"{role}\"\n  }}",
+        sts.url()
+    )));
+    let out = flatten(&tf.plan_fails());
+    assert_plain(
+        &out,
+        &format!("AWS refused to let the provider's credentials assume role {role} (sts:AssumeRole answered AccessDenied: User: arn:aws:iam::{ACCOUNT_ID}:user/ci is not authorized"),
+        "allow the provider's credentials in the role's trust policy",
+    );
+    assert!(stack.eks_requests().is_empty());
 }
 
 #[test]
@@ -311,29 +416,6 @@ fn max_retries_zero_surfaces_throttling() {
     tf.write_config(&config_with("  max_retries = 0"));
     let out = tf.plan_fails();
     assert!(out.contains("ThrottlingException"), "{out}");
-}
-
-#[test]
-fn trace_logs_reach_terraform_without_credentials() {
-    let stack = stack_with_cluster();
-    let token = "podidentity-session-token-must-never-be-logged";
-    // With a session token the test key is a temporary credential: EKS needs the token too.
-    stack.add_eks_credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY, Some(token));
-    let mut tf = Terraform::new(&stack);
-    tf.set_env("TF_LOG", "TRACE");
-    tf.set_env("AWS_SESSION_TOKEN", token);
-    tf.write_config(&config_with(""));
-    let run = tf.apply();
-    let log = run.output();
-    assert!(
-        log.contains("provider configured"),
-        "the provider's own log lines reach terraform"
-    );
-    assert!(
-        !log.contains(SECRET_ACCESS_KEY),
-        "secret key leaked into the log"
-    );
-    assert!(!log.contains(token), "session token leaked into the log");
 }
 
 #[test]

@@ -1,22 +1,23 @@
-//! What the provider watches in every AWS call, through the SDK's interceptors: the retries
-//! (logged), and whether an attempt whose answer was lost may have been carried out.
+//! What the provider watches in every AWS call, through the SDK's interceptors: one log line per
+//! attempt, the retries, and whether an attempt whose answer was lost may have been carried out.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 use crate::aws::transport::not_aws;
 
-/// An operation that needed more attempts than this is worth an info line.
+/// An operation that needed more attempts than this is worth an info line when it ends.
 const MANY_ATTEMPTS: u32 = 3;
 
 fn operation(cfg: &ConfigBag) -> String {
@@ -31,30 +32,140 @@ fn attempts(cfg: &ConfigBag) -> u32 {
         .unwrap_or(1)
 }
 
-/// Logs each retry at debug, and at info an operation that needed more than a few attempts.
-#[derive(Debug, Default)]
-pub struct RetryLog;
+/// What one attempt is about, noted when it starts.
+#[derive(Debug, Clone)]
+struct Attempt {
+    started: Instant,
+    target: String,
+}
 
-impl Intercept for RetryLog {
+impl Storable for Attempt {
+    type Storer = StoreReplace<Self>;
+}
+
+/// How the previous attempt of an operation ended, for the line that says why it is retried.
+#[derive(Debug, Clone)]
+struct Outcome(String);
+
+impl Storable for Outcome {
+    type Storer = StoreReplace<Self>;
+}
+
+/// What a request is about, read from the request itself: `cluster/association` for EKS (its
+/// path), the role, policy or instance profile for IAM (its form body). Empty for calls about
+/// nothing in particular (ListClusters, GetCallerIdentity).
+pub fn target_of(request: &HttpRequest) -> String {
+    let path = request.uri().split('?').next().unwrap_or_default();
+    if let Some(rest) = path.strip_prefix("/clusters/") {
+        let mut parts = rest.split('/');
+        let cluster = parts.next().unwrap_or_default();
+        return match (parts.next(), parts.next()) {
+            (Some("pod-identity-associations"), Some(id)) => format!("{cluster}/{id}"),
+            _ => cluster.to_string(),
+        };
+    }
+    let Some(body) = request.body().bytes() else {
+        return String::new();
+    };
+    let form = String::from_utf8_lossy(body);
+    let names: Vec<String> = form
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, _)| {
+            matches!(
+                *key,
+                "RoleName" | "PolicyArn" | "PolicyName" | "InstanceProfileName"
+            )
+        })
+        .map(|(key, value)| {
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            match key {
+                "RoleName" => format!("role {value}"),
+                "InstanceProfileName" => format!("instance profile {value}"),
+                _ => format!("policy {value}"),
+            }
+        })
+        .collect();
+    names.join(", ")
+}
+
+/// One debug line per attempt of every AWS call (operation, target, HTTP status, attempt,
+/// duration), an info line for each retry with what the previous attempt got, and an info line
+/// for an operation that needed more than a few attempts.
+#[derive(Debug, Default)]
+pub struct CallLog;
+
+impl Intercept for CallLog {
     fn name(&self) -> &'static str {
-        "RetryLog"
+        "CallLog"
     }
 
     fn read_before_attempt(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let target = target_of(context.request());
         let attempt = attempts(cfg);
         if attempt > 1 {
-            tracing::debug!(
+            let previous = cfg
+                .load::<Outcome>()
+                .map(|o| o.0.clone())
+                .unwrap_or_else(|| "an error".to_string());
+            tracing::info!(
                 target: "podidentity::aws",
                 operation = %operation(cfg),
+                aws_target = %target,
                 attempt,
-                "retrying"
+                "retrying {} {target} (attempt {attempt}): the previous attempt got {previous}",
+                operation(cfg)
             );
         }
+        cfg.interceptor_state().store_put(Attempt {
+            started: Instant::now(),
+            target,
+        });
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (target, duration_ms) = cfg
+            .load::<Attempt>()
+            .map(|a| (a.target.clone(), a.started.elapsed().as_millis() as u64))
+            .unwrap_or_default();
+        let operation = operation(cfg);
+        let attempt = attempts(cfg);
+        let (status, outcome) = match context.response() {
+            Some(response) => {
+                let status = response.status().as_u16();
+                let code = response
+                    .headers()
+                    .get("x-amzn-errortype")
+                    .map(|t| t.split(':').next().unwrap_or(t).to_string());
+                let outcome = match code {
+                    Some(code) => format!("{code} (HTTP {status})"),
+                    None => format!("HTTP {status}"),
+                };
+                (Some(status), outcome)
+            }
+            None => (None, "no answer".to_string()),
+        };
+        tracing::debug!(
+            target: "podidentity::aws",
+            operation = %operation,
+            aws_target = %target,
+            status = status.map(i64::from).unwrap_or(-1),
+            attempt,
+            duration_ms,
+            "AWS call {operation} {target}: {outcome} in {duration_ms} ms (attempt {attempt})"
+        );
+        cfg.interceptor_state().store_put(Outcome(outcome));
         Ok(())
     }
 

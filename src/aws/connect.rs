@@ -4,19 +4,22 @@ use aws_config::retry::RetryConfig;
 // The same types for every service; EKS re-exports them.
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::future::ProvideCredentials as ProvideCredentialsFuture;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_eks::config::retry::{RetryPartition, TokenBucket};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_types::origin::Origin;
 
-use crate::aws::calls::RetryLog;
+use crate::aws::calls::CallLog;
+use crate::aws::configure_errors::configure_failure;
 use crate::aws::errors::from_sdk;
 use crate::aws::settings::ProviderSettings;
 use crate::aws::transport::{self, NotAwsClassifier};
 use crate::aws::AwsContext;
-use crate::error::{AwsErrorKind, Error};
+use crate::error::Error;
 use crate::iam::role_cache::RoleCache;
+use crate::logging::redact;
 use crate::validate::attr;
 
 /// The client of one service (`aws_sdk_eks`, ...), from the shared configuration and the
@@ -31,7 +34,7 @@ macro_rules! client {
                     .token_bucket(TokenBucket::unlimited())
                     .build(),
             )
-            .interceptor(RetryLog)
+            .interceptor(CallLog)
             .retry_classifier(NotAwsClassifier)
             .build();
         $service::Client::from_conf(config)
@@ -41,7 +44,7 @@ macro_rules! client {
 /// Load the AWS configuration, assume a role if asked, build the EKS, IAM and STS clients and,
 /// unless skipped, prove the credentials work with `sts:GetCallerIdentity`.
 pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
-    let base = load_base_config(settings).await;
+    let base = remembering(load_base_config(settings).await);
     let region = base
         .region()
         .map(|r| r.to_string())
@@ -73,9 +76,11 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
                 builder = builder.session_length(duration);
             }
             let provider = builder.build().await;
-            base.to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
-                .build()
+            remembering(
+                base.to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(provider))
+                    .build(),
+            )
         }
     };
     let eks = client!(aws_sdk_eks, &sdk, endpoints.eks);
@@ -87,7 +92,7 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
     let account_id = if settings.skip_credentials_validation && !guards {
         None
     } else {
-        Some(caller_account(&sts).await?)
+        Some(caller_account(&sts, settings, &region).await?)
     };
     if let Some(account) = &account_id {
         check_account(settings, account)?;
@@ -166,20 +171,16 @@ fn expand_home(path: &str) -> String {
     }
 }
 
-async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, Error> {
+async fn caller_account(
+    sts: &aws_sdk_sts::Client,
+    settings: &ProviderSettings,
+    region: &str,
+) -> Result<String, Error> {
     let out = sts
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| from_sdk("GetCallerIdentity", e))
-        .map_err(|e| {
-            let summary = match &e.kind {
-                AwsErrorKind::Credentials(_) => "No valid AWS credentials found",
-                AwsErrorKind::Service { .. } => "AWS rejected the provider's credentials",
-                _ => "Cannot validate the provider's AWS credentials",
-            };
-            Error::aws(summary, e)
-        })?;
+        .map_err(|e| configure_failure(from_sdk("GetCallerIdentity", e), settings, region))?;
     out.account()
         .map(str::to_string)
         .ok_or_else(|| Error::ProviderConfig {
@@ -187,6 +188,38 @@ async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, Error> {
             summary: "Cannot determine the AWS account".into(),
             detail: "sts:GetCallerIdentity answered without an account id.".into(),
         })
+}
+
+/// Credentials from `inner`, each remembered as secrets the log must never show.
+#[derive(Debug)]
+struct Remembered(SharedCredentialsProvider);
+
+impl ProvideCredentials for Remembered {
+    fn provide_credentials<'a>(&'a self) -> ProvideCredentialsFuture<'a>
+    where
+        Self: 'a,
+    {
+        ProvideCredentialsFuture::new(async move {
+            let credentials = self.0.provide_credentials().await?;
+            redact::remember(credentials.access_key_id());
+            redact::remember(credentials.secret_access_key());
+            if let Some(token) = credentials.session_token() {
+                redact::remember(token);
+            }
+            Ok(credentials)
+        })
+    }
+}
+
+/// `sdk` with its credentials remembered as secrets when they are loaded.
+fn remembering(sdk: SdkConfig) -> SdkConfig {
+    match sdk.credentials_provider() {
+        None => sdk,
+        Some(inner) => sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(Remembered(inner)))
+            .build(),
+    }
 }
 
 /// Enforce `allowed_account_ids` / `forbidden_account_ids`.

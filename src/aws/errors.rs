@@ -4,11 +4,14 @@
 use std::error::Error as StdError;
 
 use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws::transport::{endpoint_of, not_aws, Abandoned, Refused, REQUEST_URL_HEADER};
+use crate::aws::transport::{
+    endpoint_of, not_aws, Abandoned, Refused, Unresolvable, REQUEST_URL_HEADER,
+};
 use crate::error::{AwsError, AwsErrorKind};
 
 /// Classify an SDK error from `operation`.
@@ -16,10 +19,7 @@ pub fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> A
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    AwsError {
-        operation,
-        kind: classify(&err),
-    }
+    AwsError::new(operation, classify(&err))
 }
 
 fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsErrorKind
@@ -61,11 +61,12 @@ where
         _ if find::<CredentialsError>(err).is_some() => {
             AwsErrorKind::Credentials(credentials_message(err))
         }
-        SdkError::DispatchFailure(_) => match find::<Refused>(err) {
-            Some(refused) => {
+        SdkError::DispatchFailure(_) => match (find::<Refused>(err), find::<Unresolvable>(err)) {
+            (Some(refused), _) => {
                 AwsErrorKind::Transport(format!("{refused}: nothing accepts connections there"))
             }
-            None => AwsErrorKind::Transport(chain(err)),
+            (None, Some(unresolvable)) => AwsErrorKind::Transport(unresolvable.to_string()),
+            (None, None) => AwsErrorKind::Transport(chain(err)),
         },
         _ => AwsErrorKind::Other(chain(err)),
     }
@@ -123,7 +124,8 @@ fn code_and_message_from_body(body: &[u8]) -> Option<(String, String)> {
 }
 
 /// An error and its sources as one line of their messages (a source that only repeats what
-/// the error above it says is left out).
+/// the error above it says is left out), cut before the first part that is a Rust `Debug`
+/// rendering rather than a sentence.
 fn chain(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
@@ -135,7 +137,47 @@ fn chain(err: &(dyn StdError + 'static)) -> String {
         }
         next = e.source();
     }
-    parts.join(": ")
+    readable(&parts.join(": "))
+}
+
+/// `message` up to the first `Debug` rendering in it (`Name {`, `Name(`), which means nothing to
+/// a Terraform user and may run over many lines.
+pub fn readable(message: &str) -> String {
+    let bytes = message.as_bytes();
+    let mut cut = message.find('{');
+    for (i, b) in bytes.iter().enumerate() {
+        if *b != b'(' || i == 0 || !bytes[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let start = message[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |p| p + 1);
+        if message[start..].starts_with(|c: char| c.is_ascii_uppercase()) {
+            cut = Some(cut.map_or(start, |c| c.min(start)));
+            break;
+        }
+    }
+    match cut {
+        Some(at) => {
+            let kept = message[..at].trim_end_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | ',' | '(' | '.' | '-')
+            });
+            let word_start = kept
+                .rfind(|c: char| c.is_whitespace() || c == ':')
+                .map_or(0, |p| p + 1);
+            // A trailing `Name` just before the `{` of its rendering goes too.
+            let kept = if at > 0
+                && message[..at].ends_with(' ')
+                && kept[word_start..].starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                kept[..word_start].trim_end_matches(|c: char| c.is_whitespace() || c == ':')
+            } else {
+                kept
+            };
+            kept.to_string()
+        }
+        None => message.to_string(),
+    }
 }
 
 /// The first error of type `T` in the chain that starts at `err`.
@@ -154,12 +196,22 @@ fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<
 /// is more helpful than "failed to construct request"), without what a `credential_process`
 /// printed: that output may hold a secret.
 fn credentials_message(err: &(dyn StdError + 'static)) -> String {
+    if let Some(SdkError::ServiceError(denied)) =
+        find::<SdkError<AssumeRoleError, HttpResponse>>(err)
+    {
+        let code = denied.err().code().unwrap_or("an error");
+        let message = denied.err().message().unwrap_or_default();
+        return format!("{ASSUME_ROLE_FAILED} {code}: {message}");
+    }
     let message = match find::<CredentialsError>(err) {
         Some(creds) => chain(creds),
         None => chain(err),
     };
     without_process_output(&message)
 }
+
+/// How a credentials error that is sts:AssumeRole's refusal starts.
+pub const ASSUME_ROLE_FAILED: &str = "sts:AssumeRole answered";
 
 fn without_process_output(message: &str) -> String {
     if !message.contains("external process") {
@@ -205,6 +257,27 @@ mod tests {
             ))
         );
         assert_eq!(code_and_message_from_body(b"<html>oops</html>"), None);
+    }
+
+    #[test]
+    fn debug_renderings_are_cut_off() {
+        assert_eq!(
+            readable("an error occurred while loading credentials: ProviderError(ProviderError { source: FailedToLoadToken(x) })"),
+            "an error occurred while loading credentials"
+        );
+        assert_eq!(
+            readable(
+                "failed to load IMDS session token: dispatch failure: other: HttpInfo { a: 1 }"
+            ),
+            "failed to load IMDS session token: dispatch failure: other"
+        );
+        for kept in [
+            "tcp connect error: Connection refused (os error 111)",
+            "ThrottlingException (HTTP 400): Rate exceeded",
+            "no credentials found in chain",
+        ] {
+            assert_eq!(readable(kept), kept);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! AWS client construction from the provider settings, error classification and retries.
 
 pub mod calls;
+pub mod configure_errors;
 pub mod connect;
 pub mod errors;
 pub mod retry;

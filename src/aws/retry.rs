@@ -2,9 +2,11 @@
 //! Throttling and 5xx answers are retried by the SDK (see the provider's `max_retries`).
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::error::AwsError;
+use tokio::time::Instant;
+
+use crate::error::{AwsError, Retried};
 use crate::lifecycle;
 
 /// How long and how often to retry.
@@ -13,6 +15,8 @@ pub struct Backoff {
     pub first: Duration,
     pub max: Duration,
     pub deadline: Duration,
+    /// Why an error retried with this backoff may pass, for the log and the final error.
+    pub reason: &'static str,
 }
 
 impl Backoff {
@@ -22,6 +26,7 @@ impl Backoff {
         first: Duration::from_millis(500),
         max: Duration::from_secs(5),
         deadline: Duration::from_secs(120),
+        reason: "IAM can take up to two minutes to show a new or changed role to other services",
     };
 
     /// Short conflicts such as IAM's ConcurrentModification or DeleteConflict.
@@ -29,6 +34,7 @@ impl Backoff {
         first: Duration::from_millis(250),
         max: Duration::from_secs(3),
         deadline: Duration::from_secs(60),
+        reason: "IAM reported a change in progress that usually ends within seconds",
     };
 
     /// The delays to wait between attempts, ending once the deadline would be passed.
@@ -48,8 +54,8 @@ impl Backoff {
 }
 
 /// Run `attempt` until it succeeds, fails with an error `retryable` rejects, or the backoff runs
-/// out; the last error is returned (a stop of the provider during a wait ends it with a
-/// `Stopped` error). `attempt` gets the attempt number (0-based). It must be idempotent: callers
+/// out; the last error is returned, saying how long it was retried and why when it was (a stop
+/// of the provider during a wait ends it with a `Stopped` error). Each retry is an info line. `attempt` gets the attempt number (0-based). It must be idempotent: callers
 /// reuse the same client request token across attempts.
 pub async fn retry<T, F, Fut>(
     backoff: Backoff,
@@ -68,12 +74,16 @@ where
             Ok(value) => return Ok(value),
             Err(err) if retryable(&err) => match delays.next() {
                 Some(delay) => {
-                    tracing::debug!(
+                    tracing::info!(
                         target: "podidentity::retry",
                         operation = err.operation,
-                        attempt = n,
+                        retry = n + 1,
                         elapsed_ms = started.elapsed().as_millis() as u64,
-                        "retrying after: {}",
+                        "retry {} of {} in {} ms: {} ({})",
+                        n + 1,
+                        err.operation,
+                        delay.as_millis(),
+                        backoff.reason,
                         err.kind
                     );
                     if lifecycle::sleep(delay).await.is_err() {
@@ -81,7 +91,17 @@ where
                     }
                     n += 1;
                 }
-                None => return Err(err),
+                None if n == 0 => return Err(err),
+                None => {
+                    return Err(AwsError {
+                        retried: Some(Box::new(Retried {
+                            attempts: n + 1,
+                            elapsed: started.elapsed(),
+                            reason: backoff.reason,
+                        })),
+                        ..err
+                    })
+                }
             },
             Err(err) => return Err(err),
         }
@@ -120,14 +140,14 @@ mod tests {
     use crate::error::AwsErrorKind;
 
     fn service_error(code: &str) -> AwsError {
-        AwsError {
-            operation: "Test",
-            kind: AwsErrorKind::Service {
+        AwsError::new(
+            "Test",
+            AwsErrorKind::Service {
                 status: 400,
                 code: code.into(),
                 message: String::new(),
             },
-        }
+        )
     }
 
     #[test]
@@ -136,6 +156,7 @@ mod tests {
             first: Duration::from_secs(1),
             max: Duration::from_secs(4),
             deadline: Duration::from_secs(15),
+            reason: "test",
         }
         .delays()
         .collect();
@@ -177,6 +198,7 @@ mod tests {
                 first: Duration::from_millis(100),
                 max: Duration::from_millis(100),
                 deadline: Duration::from_millis(350),
+                reason: "the test says so",
             },
             |e| e.code().is_some_and(|c| c.starts_with("Busy")),
             |n| {
@@ -187,7 +209,12 @@ mod tests {
         )
         .await;
         assert_eq!(attempts, [0, 1, 2, 3], "first attempt plus three retries");
-        assert_eq!(result.unwrap_err().code(), Some("Busy3"));
+        let err = result.unwrap_err();
+        assert_eq!(err.code(), Some("Busy3"));
+        assert_eq!(
+            err.to_string(),
+            "Test: Busy3 (HTTP 400) (the provider tried 4 times over 0.3s because the test says so, and gave up)"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -196,6 +223,7 @@ mod tests {
             first: Duration::from_millis(250),
             max: Duration::from_secs(1),
             deadline: Duration::from_millis(2500),
+            reason: "test",
         };
         let mut lookups = 0;
         let found = until_found(backoff, "Test", || {

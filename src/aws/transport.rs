@@ -147,6 +147,12 @@ impl HttpConnector for GuardedConnector {
                 Err(err) if is_refused(&err) => {
                     Err(ConnectorError::user(Box::new(Refused { url, source: err })))
                 }
+                Err(err) if is_unresolvable(&err) => {
+                    Err(ConnectorError::user(Box::new(Unresolvable {
+                        url,
+                        source: err,
+                    })))
+                }
                 Err(err) => Err(err),
             }
         })
@@ -188,6 +194,51 @@ impl StdError for Refused {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         Some(&self.source)
     }
+}
+
+/// The endpoint's host name does not exist in DNS (a mistyped region or endpoint): as definite
+/// as a refused connection, so it fails at once instead of being retried for minutes.
+#[derive(Debug)]
+pub struct Unresolvable {
+    url: String,
+    source: ConnectorError,
+}
+
+impl fmt::Display for Unresolvable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} does not resolve: DNS knows no such name",
+            endpoint_of(&self.url)
+        )
+    }
+}
+
+impl StdError for Unresolvable {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// getaddrinfo's answers for a name that does not exist (EAI_NONAME, EAI_NODATA), as the
+/// resolver words them; a temporary failure ("Temporary failure in name resolution") is not one.
+fn is_unresolvable(err: &ConnectorError) -> bool {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        let message = e.to_string();
+        if [
+            "Name or service not known",
+            "No address associated with hostname",
+            "nodename nor servname provided",
+        ]
+        .iter()
+        .any(|m| message.contains(m))
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// `scheme://host:port` of a request URL.

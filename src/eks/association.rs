@@ -181,11 +181,25 @@ impl ManagedResource for Association {
             })
     }
 
+    fn target(state: &AssociationState) -> String {
+        let part = |v: &Value<String>| known_str(v).unwrap_or("?").to_string();
+        let mut target = format!(
+            "{}/{}/{}",
+            part(&state.cluster_name),
+            part(&state.namespace),
+            part(&state.service_account)
+        );
+        if let Some(id) = known_str(&state.association_id) {
+            target.push_str(&format!(" ({id})"));
+        }
+        target
+    }
+
     fn gone(state: &AssociationState) -> (String, String) {
         (
             "Pod identity association not found".into(),
             format!(
-                "Association {} of cluster {} no longer exists (it, or its cluster, was deleted outside Terraform). It was removed from the state; the next plan creates it again.",
+                "Association {} of cluster {} no longer exists (it, or its cluster, was deleted outside Terraform). Applying this run removes it from the state (a plan alone changes nothing); while it is still in the configuration, the plan creates it again.",
                 state.association_id.as_str(),
                 state.cluster_name.as_str()
             ),
@@ -258,19 +272,28 @@ fn has_api_changes(prior: &AssociationState, planned: &AssociationState) -> bool
 }
 
 fn refuse_owned(state: &AssociationState, what: &str) -> Result<(), Error> {
-    match &state.owner_arn {
-        Value::Value(owner) if !owner.is_empty() => Err(Error::refused(
-            format!("Association owned by an EKS add-on cannot be {what}"),
-            format!(
-                "Association {} of {}/{} in cluster {} is owned by {owner}. Change it through the add-on's pod identity configuration (aws eks update-addon --pod-identity-associations, or the add-on resource), and remove it from this configuration with `terraform state rm`.",
-                state.association_id.as_str(),
-                state.namespace.as_str(),
-                state.service_account.as_str(),
-                state.cluster_name.as_str(),
-            ),
-        )),
-        _ => Ok(()),
+    let Value::Value(owner) = &state.owner_arn else {
+        return Ok(());
+    };
+    if owner.is_empty() {
+        return Ok(());
     }
+    // An association being imported was never in the state: there is nothing to forget.
+    let leave = if what == "imported" {
+        "and remove the import block (or the `terraform import` command) that names it: only the add-on may manage it."
+    } else {
+        "and let this configuration forget it without deleting it: replace the resource block with a `removed` block (lifecycle { destroy = false }), or run `terraform state rm` on it."
+    };
+    Err(Error::refused(
+        format!("Association owned by an EKS add-on cannot be {what}"),
+        format!(
+            "Association {} of {}/{} in cluster {} is owned by {owner}. Change it through the add-on's pod identity configuration (aws eks update-addon --pod-identity-associations, or the add-on resource), {leave}",
+            state.association_id.as_str(),
+            state.namespace.as_str(),
+            state.service_account.as_str(),
+            state.cluster_name.as_str(),
+        ),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,7 +537,7 @@ pub fn state_from_api(
         .tags()
         .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    let (tags, tags_all) = tags::split_for_state(&api_tags, &prior.tags, defaults);
+    let (tags, tags_all) = tags::split_for_state(&api_tags, &prior.tags, &prior.tags_all, defaults);
     let association_id = text(found.association_id());
     AssociationState {
         id: association_id.clone(),

@@ -103,6 +103,7 @@ pub async fn find_role_tolerating_propagation(
         first: Duration::from_millis(500),
         max: Duration::from_secs(4),
         deadline: Duration::from_secs(8),
+        reason: "IAM may not show a role it has just created yet",
     };
     until_found(backoff, "GetRole", || find_role(ctx, name)).await
 }

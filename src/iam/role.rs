@@ -233,11 +233,17 @@ impl ManagedResource for PodIdentityRole {
             .map_err(|e| Error::aws(format!("Reading IAM role {name}"), e))
     }
 
+    fn target(state: &RoleState) -> String {
+        crate::value::known_str(&state.name)
+            .unwrap_or("(name not yet known)")
+            .to_string()
+    }
+
     fn gone(state: &RoleState) -> (String, String) {
         (
             "IAM role not found".into(),
             format!(
-                "Role {} no longer exists (it was deleted outside Terraform). It was removed from the state; the next plan creates it again.",
+                "Role {} no longer exists (it was deleted outside Terraform). Applying this run removes it from the state (a plan alone changes nothing); while it is still in the configuration, the plan creates it again.",
                 state.name.as_str()
             ),
         )
@@ -627,7 +633,7 @@ pub fn state_from_remote(
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
-    let (tags, tags_all) = tags::split_for_state(&api_tags, &prior.tags, defaults);
+    let (tags, tags_all) = tags::split_for_state(&api_tags, &prior.tags, &prior.tags_all, defaults);
     RoleState {
         id: Value::Value(role.role_name().to_string()),
         arn: Value::Value(role.arn().to_string()),

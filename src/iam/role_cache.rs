@@ -39,6 +39,7 @@ const APPEARING: Backoff = Backoff {
     first: Duration::from_millis(250),
     max: Duration::from_secs(1),
     deadline: Duration::from_millis(2500),
+    reason: "IAM may not show a role created a moment ago yet",
 };
 
 impl RoleCache {

@@ -3,6 +3,7 @@
 //! configurations the tests write. Everything stops when its handle is dropped, also when a test
 //! panics.
 
+pub mod canned;
 pub mod eks_auth;
 pub mod hcl;
 pub mod moto;
@@ -20,6 +21,7 @@ use serde_json::Value;
 
 pub use eks_emulator::proxy::ProxiedRequest;
 
+pub use canned::{sts_error, CannedServer};
 pub use eks_auth::eks_auth_client;
 pub use eks_emulator::client::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 pub use hcl::REQUIRED_PROVIDERS;

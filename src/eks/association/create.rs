@@ -57,9 +57,11 @@ async fn create_association(
         }
     })
     .await?;
-    created.association.ok_or_else(|| AwsError {
-        operation: "CreatePodIdentityAssociation",
-        kind: AwsErrorKind::Other("EKS answered without the association it created".into()),
+    created.association.ok_or_else(|| {
+        AwsError::new(
+            "CreatePodIdentityAssociation",
+            AwsErrorKind::Other("EKS answered without the association it created".into()),
+        )
     })
 }
 

@@ -92,21 +92,31 @@ pub(super) async fn check(
     let Some(pods) = Pods::of(planned) else {
         return Ok(vec![]);
     };
-    let Some(account) = ctx.account_id.as_deref() else {
-        // Without the caller's account (skip_credentials_validation) a role of another account
-        // would read as missing: nothing is said rather than something wrong.
-        tracing::debug!(target: "podidentity::trust", "trust check skipped: account unknown");
-        return Ok(vec![]);
-    };
-    let Some(role_arn) = IamArn::role(pods.role_arn).filter(|arn| arn.account == account) else {
-        // Refused by the association's own checks of role_arn.
-        return Ok(vec![]);
-    };
     // An association whose request does not change keeps its pods' fate; when its role has
     // since stopped trusting them, that is news, but not this plan's doing.
     let unchanged = prior
         .and_then(Pods::of)
         .is_some_and(|before| before.same_request(&pods));
+    let Some(account) = ctx.account_id.as_deref() else {
+        // Without the caller's account (skip_credentials_validation) a role of another account
+        // would read as missing: nothing is checked rather than something wrong, and the plan
+        // says so.
+        tracing::debug!(target: "podidentity::trust", "trust check skipped: account unknown");
+        if unchanged {
+            return Ok(vec![]);
+        }
+        return Ok(vec![Warning {
+            summary: "role_arn not checked: skip_credentials_validation = true".into(),
+            detail: format!(
+                "With skip_credentials_validation = true the provider does not know its AWS account, so the plan did not check that {} is in the cluster's account, exists and trusts the pods of {}/{} in cluster {}; EKS or the pods will find out instead. Set skip_credentials_validation = false (the default) to have the plan check it.",
+                pods.role_arn, pods.namespace, pods.service_account, pods.cluster
+            ),
+        }]);
+    };
+    let Some(role_arn) = IamArn::role(pods.role_arn).filter(|arn| arn.account == account) else {
+        // Refused by the association's own checks of role_arn.
+        return Ok(vec![]);
+    };
     let mut findings = Findings::default();
     if let Some(role) = findings.role(ctx, pods.role_arn, "role_arn").await? {
         let cluster_arn = format!(
