@@ -29,28 +29,91 @@ fn trust(principal: Value, action: Value) -> Value {
     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}]})
 }
 
+const DYNAMODB_READ: &str = "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess";
+const S3_READ: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+const BOUNDARY: &str = "arn:aws:iam::aws:policy/PowerUserAccess";
+
+/// The elements of a JSON array, sorted (a set as the state shows it).
+fn sorted(value: &Value) -> Vec<String> {
+    let mut items: Vec<String> = value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|v| v.as_str().expect("string").to_string())
+        .collect();
+    items.sort();
+    items
+}
+
 #[test]
 fn a_role_made_by_the_resource_resolves() {
     let stack = Stack::start();
     let common = Terraform::new(&stack);
+    let provider = hcl::provider().lines(
+        r#"  default_tags {
+    tags = { team = "platform" }
+  }"#,
+    );
     let role = hcl::role("shared")
         .string("name", "shop-dynamodb-read")
+        .string("path", "/shop/")
+        .string("description", "DynamoDB read access for the shop app pods")
+        .arg("max_session_duration", 7200)
+        .string("permissions_boundary", BOUNDARY)
+        .arg(
+            "policy_arns",
+            format!(r#"["{DYNAMODB_READ}", "{S3_READ}"]"#),
+        )
+        .arg("tags", r#"{ app = "shop" }"#)
         .arg("allowed_clusters", r#"["shop-*"]"#);
-    common.write_config(&format!("{}{role}", hcl::provider()));
+    common.write_config(&format!("{provider}{role}"));
     common.apply();
     let role = common.resource("aws_eks_pod_identity_role.shared");
 
+    // Another state, without default_tags, reads every tag the role has.
     let cluster = Terraform::new(&stack);
     cluster.write_config(&lookup("shop-dynamodb-read"));
     stack.moto.clear_requests().expect("clear");
     cluster.apply();
     let found = cluster.resource("data.aws_eks_pod_identity_role.shared");
-    for key in ["arn", "name", "path", "unique_id", "trust_policy"] {
+    for key in [
+        "arn",
+        "name",
+        "path",
+        "description",
+        "max_session_duration",
+        "permissions_boundary",
+        "unique_id",
+        "create_date",
+        "trust_policy",
+    ] {
         assert_eq!(found[key], role[key], "{key}");
     }
     assert_eq!(found["id"], json!("shop-dynamodb-read"));
+    assert_eq!(found["path"], json!("/shop/"));
+    assert_eq!(
+        found["description"],
+        json!("DynamoDB read access for the shop app pods")
+    );
+    assert_eq!(found["max_session_duration"], json!(7200));
+    assert_eq!(found["permissions_boundary"], json!(BOUNDARY));
+    assert_eq!(sorted(&found["policy_arns"]), [DYNAMODB_READ, S3_READ]);
+    assert_eq!(sorted(&found["policy_arns"]), sorted(&role["policy_arns"]));
+    assert_eq!(found["tags"], json!({"app": "shop", "team": "platform"}));
+    assert_eq!(found["tags"], role["tags_all"], "the resource's tags_all");
+    assert!(
+        found["create_date"]
+            .as_str()
+            .is_some_and(|d| d.len() >= 20 && d.ends_with('Z')),
+        "RFC 3339: {}",
+        found["create_date"]
+    );
     let iam = stack.moto.actions("iam").expect("recording");
-    assert_eq!(iam, vec!["GetRole"], "one GetRole, nothing written");
+    assert_eq!(
+        iam,
+        vec!["GetRole", "ListAttachedRolePolicies"],
+        "one GetRole and one page of attached policies, nothing written"
+    );
 }
 
 #[test]
@@ -75,6 +138,12 @@ fn a_role_trusted_by_pods_with_wildcard_actions_resolves() {
         ))
     );
     assert_eq!(found["path"], json!("/platform/"));
+    // What IAM gives a role made with nothing but a trust policy.
+    assert_eq!(found["description"], Value::Null);
+    assert_eq!(found["max_session_duration"], json!(3600));
+    assert_eq!(found["permissions_boundary"], Value::Null);
+    assert_eq!(found["policy_arns"], json!([]));
+    assert_eq!(found["tags"], json!({}));
     let doc: Value =
         serde_json::from_str(found["trust_policy"].as_str().expect("doc")).expect("json");
     assert_eq!(

@@ -33,12 +33,13 @@ pub async fn find_role_by_name(ctx: &AwsContext, name: &str) -> Result<Option<Ro
     Ok(none_if_not_found(got)?.and_then(|out| out.role))
 }
 
-/// GetRole + ListAttachedRolePolicies + ListRolePolicies + GetRolePolicy per inline policy.
-pub async fn find_role(ctx: &AwsContext, name: &str) -> Result<Option<RemoteRole>, AwsError> {
-    let Some(role) = find_role_by_name(ctx, name).await? else {
-        return Ok(None);
-    };
-    let attached: BTreeSet<String> = ctx
+/// The ARNs of the managed policies attached to role `name`: ListAttachedRolePolicies, every
+/// page.
+pub async fn attached_policy_arns(
+    ctx: &AwsContext,
+    name: &str,
+) -> Result<BTreeSet<String>, AwsError> {
+    Ok(ctx
         .iam
         .list_attached_role_policies()
         .role_name(name)
@@ -50,7 +51,15 @@ pub async fn find_role(ctx: &AwsContext, name: &str) -> Result<Option<RemoteRole
         .map_err(|e| from_sdk("ListAttachedRolePolicies", e))?
         .iter()
         .filter_map(|p| p.policy_arn().map(str::to_string))
-        .collect();
+        .collect())
+}
+
+/// GetRole + ListAttachedRolePolicies + ListRolePolicies + GetRolePolicy per inline policy.
+pub async fn find_role(ctx: &AwsContext, name: &str) -> Result<Option<RemoteRole>, AwsError> {
+    let Some(role) = find_role_by_name(ctx, name).await? else {
+        return Ok(None);
+    };
+    let attached = attached_policy_arns(ctx, name).await?;
     let names: Vec<String> = ctx
         .iam
         .list_role_policies()

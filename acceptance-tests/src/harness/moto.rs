@@ -1,5 +1,6 @@
 //! moto (IAM and STS) as a child process on a free loopback port.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -143,6 +144,25 @@ impl MotoServer {
             .collect())
     }
 
+    /// The parameters of each recorded request of `action` (e.g. `AssumeRole`), in order: what
+    /// the client asked for, such as `RoleSessionName`.
+    pub fn request_params(&self, action: &str) -> Result<Vec<BTreeMap<String, String>>> {
+        let text = match std::fs::read_to_string(&self.recording) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(e.into()),
+        };
+        let mut found = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let entry: serde_json::Value = serde_json::from_str(line)?;
+            let params = form_params(&recorded_body(&entry)?);
+            if params.get("Action").map(String::as_str) == Some(action) {
+                found.push(params);
+            }
+        }
+        Ok(found)
+    }
+
     /// IAM requests that change something, recorded so far.
     pub fn iam_writes(&self) -> Result<Vec<MotoRequest>> {
         Ok(self
@@ -200,17 +220,57 @@ fn parse_recorded(line: &str) -> Result<Option<MotoRequest>> {
         .and_then(|c| c.split('/').nth(3))
         .unwrap_or("unknown")
         .to_string();
-    let body = entry["body"].as_str().unwrap_or("");
-    let body = if entry["body_encoded"].as_bool() == Some(true) {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(body)?;
-        String::from_utf8_lossy(&bytes).into_owned()
-    } else {
-        body.to_string()
-    };
+    let body = recorded_body(&entry)?;
     let url = entry["url"].as_str().unwrap_or("");
     let query = url.split_once('?').map(|(_, q)| q);
     let action = query_action(body.as_bytes(), query).unwrap_or_else(|| "Unknown".to_string());
     Ok(Some(MotoRequest { service, action }))
+}
+
+/// The body of one recorded request, decoded when moto stored it in base64.
+fn recorded_body(entry: &serde_json::Value) -> Result<String> {
+    let body = entry["body"].as_str().unwrap_or("");
+    Ok(if entry["body_encoded"].as_bool() == Some(true) {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(body)?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        body.to_string()
+    })
+}
+
+/// The parameters of a form-encoded (Query protocol) body.
+fn form_params(body: &str) -> BTreeMap<String, String> {
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(key), form_decode(value))
+        })
+        .collect()
+}
+
+fn form_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -241,5 +301,15 @@ mod tests {
         })
         .to_string();
         assert_eq!(parse_recorded(&emulator).unwrap(), None);
+    }
+
+    #[test]
+    fn form_bodies_give_their_parameters() {
+        let params = form_params(
+            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx&RoleSessionName=a+b%2",
+        );
+        assert_eq!(params["Action"], "AssumeRole");
+        assert_eq!(params["RoleArn"], "arn:aws:iam::1:role/x");
+        assert_eq!(params["RoleSessionName"], "a b%2");
     }
 }

@@ -13,3 +13,15 @@ resource "aws_eks_pod_identity_association" "app" {
   service_account = "app-sa"
   role_arn        = data.aws_eks_pod_identity_role.shared.arn
 }
+
+# What the common state gave the role can be checked without reading its state.
+check "shared_role_is_read_only" {
+  assert {
+    condition     = contains(data.aws_eks_pod_identity_role.shared.policy_arns, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
+    error_message = "The shared role does not have AmazonDynamoDBReadOnlyAccess attached."
+  }
+}
+
+output "shared_role_tags" {
+  value = data.aws_eks_pod_identity_role.shared.tags
+}
