@@ -10,6 +10,7 @@ pub mod functions;
 pub mod iam;
 pub mod lifecycle;
 pub mod logging;
+pub mod policy_grammar;
 pub mod policy_json;
 pub mod provider;
 pub mod resource;

@@ -1,6 +1,8 @@
 //! IAM policy documents compared by meaning, not by text: statement order, a single string vs a
-//! one-element list, key order, whitespace, `Effect` case, duplicate list entries and the
-//! URL-encoding IAM applies to documents it returns all make no difference.
+//! one-element list, key order, whitespace, the case of action names, duplicate list entries and
+//! the URL-encoding IAM applies to documents it returns all make no difference. The case of
+//! `Effect` does: IAM accepts exactly `Allow` and `Deny` ("The Effect value is case sensitive"),
+//! so `allow` is another document, one IAM refuses.
 
 use serde_json::{Map, Value};
 
@@ -105,10 +107,6 @@ fn normalize_statement(value: Value) -> Value {
     let mut out = Map::new();
     for (key, v) in stmt {
         let v = match key.as_str() {
-            "Effect" => match v {
-                Value::String(s) => Value::String(capitalize(&s)),
-                other => other,
-            },
             "Action" | "NotAction" => string_set(v, true),
             "Resource" | "NotResource" => string_set(v, false),
             "Principal" | "NotPrincipal" => normalize_principal(v),
@@ -119,15 +117,6 @@ fn normalize_statement(value: Value) -> Value {
         out.insert(key, v);
     }
     Value::Object(out)
-}
-
-fn capitalize(s: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let mut chars = lower.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-        None => String::new(),
-    }
 }
 
 fn as_list(value: Value) -> Vec<Value> {
@@ -211,11 +200,27 @@ mod tests {
             "Statement": {
                 "Action": ["sts:TagSession", "sts:AssumeRole", "sts:AssumeRole"],
                 "Principal": {"Service": ["pods.eks.amazonaws.com"]},
-                "Effect": "allow"
+                "Effect": "Allow"
             },
             "Version": "2012-10-17"
         }"#;
         assert!(equivalent(BASE, reordered));
+    }
+
+    #[test]
+    fn effect_case_is_a_difference() {
+        for other in ["allow", "ALLOW", "aLLow"] {
+            let changed = BASE.replace("\"Allow\"", &format!("{other:?}"));
+            assert_ne!(changed, BASE);
+            assert!(!equivalent(BASE, &changed), "{other}");
+            assert!(!equivalent(&changed, BASE), "{other}");
+        }
+        let deny = r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*"}}"#;
+        assert!(!equivalent(deny, &deny.replace("Deny", "deny")));
+        use tf_provider::value::Value;
+        let prior = Value::Value(BASE.to_string());
+        let lowercase = Value::Value(BASE.replace("\"Allow\"", "\"allow\""));
+        assert_eq!(keep_equivalent(&prior, lowercase.clone()), lowercase);
     }
 
     #[test]

@@ -107,7 +107,9 @@ fn check_value(
                 let path = attr(name).key(k.clone());
                 p.check(path.clone(), &format!("{name} key"), key(k));
                 if let ValueAny::String(v) = v {
-                    p.check(path, &format!("{name} {value_label}"), value(v));
+                    // The key is in the summary: Terraform points at the map's line when the
+                    // map is not written out element by element (a local, a for expression).
+                    p.check(path, &format!("{name}[{k:?}] {value_label}"), value(v));
                 }
             }
         }

@@ -7,6 +7,7 @@ use tf_provider::AttributePath;
 use unicode_general_category::get_general_category;
 
 use crate::error::Error;
+use crate::policy_grammar::{self, PolicyKind};
 
 /// Collects validation failures for one configuration object.
 #[derive(Debug, Default)]
@@ -321,9 +322,10 @@ pub fn policy_size(document: &str) -> usize {
         .count()
 }
 
-/// An IAM policy document: a JSON object with a `Statement`, made of the characters IAM allows
-/// in policy documents (tab, line feed, carriage return and U+0020 to U+00FF).
-pub fn policy_document(s: &str) -> Result<(), String> {
+/// An IAM policy document of `kind`: made of the characters IAM allows in policy documents
+/// (tab, line feed, carriage return and U+0020 to U+00FF), JSON, and what IAM's grammar accepts
+/// ([`policy_grammar`]).
+pub fn policy_document(s: &str, kind: PolicyKind) -> Result<(), String> {
     let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
     if let Some(c) = s.chars().find(|c| !allowed(*c)) {
         return Err(format!(
@@ -334,14 +336,7 @@ pub fn policy_document(s: &str) -> Result<(), String> {
     json_object(s)?;
     let doc: serde_json::Value =
         serde_json::from_str(s).map_err(|err| format!("not valid JSON: {err}"))?;
-    match doc.get("Statement") {
-        Some(serde_json::Value::Array(list)) if !list.is_empty() => Ok(()),
-        Some(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(
-            "the policy document has no \"Statement\": a policy is {\"Version\": \"2012-10-17\", \"Statement\": [...]}."
-                .into(),
-        ),
-    }
+    policy_grammar::check(&doc, kind)
 }
 
 /// An inline policy of a role: a policy document that fits IAM's limit for a role's inline
@@ -353,7 +348,7 @@ pub fn role_policy_document(s: &str) -> Result<(), String> {
             "the document is {size} characters long, white space not counted; IAM allows {ROLE_INLINE_POLICIES_MAX} for all the inline policies of a role together."
         ));
     }
-    policy_document(s)
+    policy_document(s, PolicyKind::RoleInline)
 }
 
 /// A session policy: a policy document that fits STS's limit.
@@ -364,7 +359,7 @@ pub fn session_policy_document(s: &str) -> Result<(), String> {
             "the policy is {size} characters long; a session policy may have at most {SESSION_POLICY_MAX} (EKS passes it to STS when it assumes the role)."
         ));
     }
-    policy_document(s)
+    policy_document(s, PolicyKind::Session)
 }
 
 /// AWS allows at most this many tags on a resource.
@@ -556,8 +551,12 @@ mod tests {
         assert!(json_object("{}").is_ok());
         assert!(json_object("[]").is_err());
         assert!(json_object("{").is_err());
-        assert!(policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).is_ok());
-        assert!(policy_document(r#"{"Version":"2012-10-17"}"#).is_err());
+        let kind = PolicyKind::RoleInline;
+        assert!(policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#, kind).is_ok());
+        assert!(policy_document(r#"{"Version":"2012-10-17"}"#, kind).is_err());
+        assert!(policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"s3:*","Resource":"*"}]}"#, kind)
+            .unwrap_err()
+            .contains("case matters"));
     }
 
     #[test]
@@ -578,12 +577,17 @@ mod tests {
         assert!(session_policy_document(&doc(40))
             .unwrap_err()
             .contains("at most 2048"));
-        let snowman = r#"{"Statement":[{"Sid":"☃","Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        assert!(policy_document(snowman).unwrap_err().contains("U+2603"));
+        let kind = PolicyKind::Session;
+        let snowman =
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::☃"}]}"#;
+        assert!(policy_document(snowman, kind)
+            .unwrap_err()
+            .contains("U+2603"));
         let escaped =
-            r#"{"Statement":[{"Sid":"\u2603","Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        assert!(policy_document(escaped).is_ok());
-        assert!(policy_document("{\"Statement\":{\"Sid\":\"caf\u{e9}\"}}").is_ok());
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::\u2603"}]}"#;
+        assert!(policy_document(escaped, kind).is_ok());
+        let latin1 = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"arn:aws:s3:::caf\u{e9}\"}}";
+        assert!(policy_document(latin1, kind).is_ok());
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, &'static str)> {
         (
             "role",
             format!("inline_policies = {{ big = {} }}", policy(200, "s")),
-            "Invalid inline_policies document",
+            "Invalid inline_policies[\"big\"] document",
             "white space not counted",
         ),
         (
@@ -66,7 +66,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, &'static str)> {
         (
             "role",
             format!("inline_policies = {{ euro = {} }}", policy(1, "\u{20ac}")),
-            "Invalid inline_policies document",
+            "Invalid inline_policies[\"euro\"] document",
             "U+20AC",
         ),
         (

@@ -743,12 +743,12 @@ const BAD_INPUTS: &[(&str, &str, &str)] = &[
     ),
     (
         "inline_policies = { ok = \"{not json\" }",
-        "Invalid inline_policies document",
+        "Invalid inline_policies[\"ok\"] document",
         "not valid JSON",
     ),
     (
         "inline_policies = { ok = \"{\\\"Version\\\":\\\"2012-10-17\\\"}\" }",
-        "Invalid inline_policies document",
+        "Invalid inline_policies[\"ok\"] document",
         "Statement",
     ),
     (

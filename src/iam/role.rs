@@ -211,16 +211,25 @@ impl ManagedResource for PodIdentityRole {
         Ok(planned)
     }
 
-    /// A replacement deletes the role while its associations still name it: say which.
+    /// A replacement deletes the role while its associations still name it: say which. An
+    /// update that shows inline policies whose text only changes says so.
     async fn check_plan(
         ctx: &AwsContext,
         prior: Option<&RoleState>,
-        _planned: &RoleState,
+        planned: &RoleState,
         replacing: bool,
     ) -> Result<Vec<Warning>, Error> {
-        let Some(prior) = prior.filter(|_| replacing) else {
+        let Some(prior) = prior else {
             return Ok(vec![]);
         };
+        if !replacing {
+            return Ok(role_policies::text_only_changes(
+                &prior.inline_policies,
+                &planned.inline_policies,
+            )
+            .into_iter()
+            .collect());
+        }
         in_use_warning(ctx, prior, "This plan replaces the role: the role is deleted and created again, and these associations keep naming the old role. The delete is refused while they use it (prevent_destroy_when_in_use); if it goes ahead, their pods get no credentials until each association is updated with the new role's ARN.").await
     }
 

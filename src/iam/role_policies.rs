@@ -11,6 +11,7 @@ use crate::aws::errors::{from_sdk, ok_if_gone};
 use crate::error::{AwsError, Error};
 use crate::iam::find::RemoteRole;
 use crate::policy_json;
+use crate::resource::Warning;
 use crate::value::{known_map, known_set, map_or_null, set_or_null, StringMap, StringSet};
 
 /// The error of one step of a change to `role`.
@@ -104,6 +105,35 @@ pub async fn converge_inline_policies(
     }
     *current = map_or_null(&inline, target);
     Ok(())
+}
+
+/// The warning of a plan that shows inline policies as changed whose new text means the same as
+/// the old. Terraform takes the planned `inline_policies` either as configured or as it was,
+/// never mixed: when one policy really changes, every policy is planned with its configured text,
+/// also those written differently with the same meaning. Their apply only records the text.
+pub fn text_only_changes(prior: &Value<StringMap>, planned: &Value<StringMap>) -> Option<Warning> {
+    let (old, new) = (known_map(prior)?, known_map(planned)?);
+    let names: Vec<String> = new
+        .iter()
+        .filter(|(name, text)| {
+            old.get(*name)
+                .is_some_and(|before| before != *text && policy_json::equivalent(before, text))
+        })
+        .map(|(name, _)| format!("{name:?}"))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let (policies, them) = match names.len() {
+        1 => ("inline policy", "it"),
+        _ => ("inline policies", "them"),
+    };
+    Some(Warning {
+        summary: format!("Only the text of {policies} {} changes", names.join(", ")),
+        detail: format!(
+            "The configuration writes {them} differently from the state, with the same meaning. Terraform plans inline_policies as a whole, and another inline policy changes, so the plan shows {them} too: the apply records the configured text and sends nothing to IAM for {them}."
+        ),
+    })
 }
 
 /// Detach every managed policy and delete every inline policy of the role as IAM holds it.

@@ -133,6 +133,33 @@ fn equivalent_policy_is_no_change() {
 }
 
 #[test]
+fn session_policies_iam_refuses_name_the_policy() {
+    let mut cfg = config();
+    cfg.disable_session_tags = Value::Value(true);
+    for doc in [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Action":"s3:*","Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"s3:*","Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
+    ] {
+        cfg.policy = s(doc);
+        assert_eq!(invalid_paths(&cfg), vec!["policy"], "{doc}");
+    }
+}
+
+#[test]
+fn effect_case_is_a_change() {
+    let mut old = prior();
+    old.disable_session_tags = Value::Value(true);
+    old.policy = s(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#,
+    );
+    let mut proposed = old.clone();
+    proposed.policy = s(&old.policy.as_str().replace("Deny", "deny"));
+    let (planned, _) = plan(Some(&old), proposed.clone(), &BTreeMap::new());
+    assert_eq!(planned.policy, proposed.policy);
+}
+
+#[test]
 fn import_ids() {
     assert_eq!(
         parse_import_id("shop-blue,a-0123456789abcdefg").unwrap(),

@@ -170,6 +170,33 @@ fn equivalent_inline_documents_keep_their_text() {
 }
 
 #[test]
+fn inline_documents_iam_refuses_name_their_policy() {
+    let bad = r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let good = bad.replace("allow", "Allow");
+    let cfg = RoleState {
+        inline_policies: Value::Value(
+            [
+                ("read".to_string(), s(bad)),
+                ("write".to_string(), s(&good)),
+            ]
+            .into(),
+        ),
+        ..config()
+    };
+    assert_eq!(invalid_paths(&cfg), vec!["inline_policies[\"read\"]"]);
+    let problems = resource::problems::<PodIdentityRole>(
+        &PodIdentityRole::attributes(),
+        &cfg,
+        &BTreeMap::new(),
+    );
+    let summary = problems.0[0].to_string();
+    assert!(
+        summary.contains("Invalid inline_policies[\"read\"] document"),
+        "{summary}"
+    );
+}
+
+#[test]
 fn a_partly_equivalent_inline_map_is_planned_as_configured() {
     let (mut prior, _) = plan(None, config(), &config(), &BTreeMap::new());
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#;
@@ -183,9 +210,26 @@ fn a_partly_equivalent_inline_map_is_planned_as_configured() {
         ]
         .into(),
     );
-    // Neither the prior nor the configured map would be a mix of both.
+    // Neither the prior nor the configured map would be a mix of both; the plan says that
+    // "read" only changes its text.
     let (planned, _) = plan(Some(&prior), proposed.clone(), &proposed, &BTreeMap::new());
     assert_eq!(planned.inline_policies, proposed.inline_policies);
+    let warning =
+        role_policies::text_only_changes(&prior.inline_policies, &planned.inline_policies)
+            .expect("warning");
+    assert_eq!(
+        warning.summary,
+        "Only the text of inline policy \"read\" changes"
+    );
+    assert!(
+        warning.detail.contains("sends nothing to IAM"),
+        "{}",
+        warning.detail
+    );
+    assert_eq!(
+        role_policies::text_only_changes(&prior.inline_policies, &prior.inline_policies),
+        None
+    );
 
     // An empty map is not the null it replaces.
     prior.inline_policies = Value::Null;
