@@ -251,8 +251,10 @@ fn retries_are_logged() {
     tf.set_env("TF_LOG", "DEBUG");
     let log = tf.apply().output();
     assert!(
-        log.contains("\"attempt\":2") && log.contains("retrying"),
-        "each retry at debug: {log}"
+        log.lines().any(|l| l.contains(
+            "[INFO]  provider.terraform-provider-podidentity: retrying EKS.CreatePodIdentityAssociation shop-blue (attempt 2): the previous attempt got ThrottlingException"
+        )),
+        "each retry at info, with what the previous attempt got: {log}"
     );
     assert!(
         log.contains("EKS.CreatePodIdentityAssociation succeeded after 5 attempts"),

@@ -692,12 +692,12 @@ const BAD_INPUTS: &[(&str, &str, &str)] = &[
     (
         "name = \"rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\"",
         "Invalid name",
-        "1 to 64",
+        "is 65 characters long; an IAM role name may have at most 64",
     ),
     (
         "name_prefix = \"pppppppppppppppppppppppppppppppppppppppp\"",
         "Invalid name_prefix",
-        "1 to 38",
+        "is 40 characters long; a role name prefix may have at most 38",
     ),
     (
         "name = \"a\"\n  name_prefix = \"b\"",
