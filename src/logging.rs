@@ -43,19 +43,25 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Op
 }
 
 /// The crates whose events are the AWS SDK's internals.
-const SDK_TARGETS: [&str; 6] = [
+const SDK_TARGETS: [&str; 7] = [
     "aws_config",
     "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
     "aws_smithy_http_client",
     "aws_sdk_eks",
     "aws_sdk_iam",
     "aws_sdk_sts",
 ];
 
+/// Whether an event is the SDK's: anything that is not the provider's own (or tf-provider's).
 fn is_sdk(target: &str) -> bool {
-    SDK_TARGETS
-        .iter()
-        .any(|sdk| target == *sdk || target.starts_with(&format!("{sdk}::")))
+    ![
+        "podidentity",
+        "terraform_provider_podidentity",
+        "tf_provider",
+    ]
+    .iter()
+    .any(|own| target == *own || target.starts_with(&format!("{own}::")))
 }
 
 /// The per-target filter for a requested level: the SDK's internals only at TRACE (below it,
@@ -254,6 +260,10 @@ mod tests {
         assert_eq!(hclog_level("aws_config", Level::WARN), "warn");
         assert_eq!(hclog_level("podidentity::aws", Level::DEBUG), "debug");
         assert_eq!(hclog_level("podidentity", Level::INFO), "info");
+        assert_eq!(
+            hclog_level("aws_smithy_runtime_api::client", Level::DEBUG),
+            "trace"
+        );
     }
 
     #[test]

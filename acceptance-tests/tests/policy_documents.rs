@@ -188,6 +188,14 @@ fn changed_attributes(plan: &Value, address: &str) -> Vec<String> {
     names
 }
 
+/// Plan: only `attributes` of `address` change; apply; the next plan is empty.
+fn apply_only(tf: &Terraform, address: &str, attributes: &[&str]) {
+    let plan = tf.plan_json();
+    assert_eq!(changed_attributes(&plan, address), attributes);
+    tf.apply();
+    tf.assert_plan_empty();
+}
+
 #[test]
 fn role_equivalent_inline_policy_stays_unchanged_next_to_a_real_change() {
     let stack = Stack::start();
@@ -213,20 +221,14 @@ fn role_equivalent_inline_policy_stays_unchanged_next_to_a_real_change() {
             .max_session_duration(3600)
             .send(),
     );
-    let plan = tf.plan_json();
-    assert_eq!(changed_attributes(&plan, ROLE), vec!["description"]);
-    tf.apply();
-    tf.assert_plan_empty();
+    apply_only(&tf, ROLE, &["description"]);
 
     // A change in the configuration: the same.
     tf.write_config(&role_with(
         "shop pods",
         &format!("read = {READ_POLICY_REWRITTEN}"),
     ));
-    let plan = tf.plan_json();
-    assert_eq!(changed_attributes(&plan, ROLE), vec!["description"]);
-    tf.apply();
-    tf.assert_plan_empty();
+    apply_only(&tf, ROLE, &["description"]);
     assert_eq!(tf.resource(ROLE)["inline_policies"], stored);
 }
 
@@ -311,10 +313,7 @@ fn role_trust_policy_rewritten_in_iam_stays_unchanged_next_to_a_real_change() {
             .max_session_duration(3600)
             .send(),
     );
-    let plan = tf.plan_json();
-    assert_eq!(changed_attributes(&plan, ROLE), vec!["description"]);
-    tf.apply();
-    tf.assert_plan_empty();
+    apply_only(&tf, ROLE, &["description"]);
     assert_eq!(tf.resource(ROLE)["trust_policy"], trust);
 }
 
@@ -351,19 +350,13 @@ fn association_equivalent_policy_stays_unchanged_next_to_a_real_change() {
             .role_arn(role_arn("orders"))
             .send(),
     );
-    let plan = tf.plan_json();
-    assert_eq!(changed_attributes(&plan, ASSOCIATION), vec!["role_arn"]);
-    tf.apply();
-    tf.assert_plan_empty();
+    apply_only(&tf, ASSOCIATION, &["role_arn"]);
 
     // A change in the configuration: the same.
     tf.write_config(&association_config(
         "orders",
         &format!("  policy = {READ_POLICY_REWRITTEN}"),
     ));
-    let plan = tf.plan_json();
-    assert_eq!(changed_attributes(&plan, ASSOCIATION), vec!["role_arn"]);
-    tf.apply();
-    tf.assert_plan_empty();
+    apply_only(&tf, ASSOCIATION, &["role_arn"]);
     assert_eq!(tf.resource(ASSOCIATION)["policy"], stored);
 }

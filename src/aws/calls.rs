@@ -55,7 +55,13 @@ impl Storable for Outcome {
 /// path), the role, policy or instance profile for IAM (its form body). Empty for calls about
 /// nothing in particular (ListClusters, GetCallerIdentity).
 pub fn target_of(request: &HttpRequest) -> String {
-    let path = request.uri().split('?').next().unwrap_or_default();
+    // The path alone: before the endpoint is applied the URI is only that, after it is not.
+    let uri = request.uri();
+    let uri = match uri.find("://") {
+        Some(at) => uri[at + 3..].find('/').map_or("", |p| &uri[at + 3 + p..]),
+        None => uri,
+    };
+    let path = uri.split('?').next().unwrap_or_default();
     if let Some(rest) = path.strip_prefix("/clusters/") {
         let mut parts = rest.split('/');
         let cluster = parts.next().unwrap_or_default();
@@ -89,6 +95,15 @@ pub fn target_of(request: &HttpRequest) -> String {
     names.join(", ")
 }
 
+/// `operation target`, or the operation alone for a call about nothing in particular.
+fn subject(operation: &str, target: &str) -> String {
+    if target.is_empty() {
+        operation.to_string()
+    } else {
+        format!("{operation} {target}")
+    }
+}
+
 /// One debug line per attempt of every AWS call (operation, target, HTTP status, attempt,
 /// duration), an info line for each retry with what the previous attempt got, and an info line
 /// for an operation that needed more than a few attempts.
@@ -118,8 +133,8 @@ impl Intercept for CallLog {
                 operation = %operation(cfg),
                 aws_target = %target,
                 attempt,
-                "retrying {} {target} (attempt {attempt}): the previous attempt got {previous}",
-                operation(cfg)
+                "retrying {} (attempt {attempt}): the previous attempt got {previous}",
+                subject(&operation(cfg), &target)
             );
         }
         cfg.interceptor_state().store_put(Attempt {
@@ -163,7 +178,8 @@ impl Intercept for CallLog {
             status = status.map(i64::from).unwrap_or(-1),
             attempt,
             duration_ms,
-            "AWS call {operation} {target}: {outcome} in {duration_ms} ms (attempt {attempt})"
+            "AWS call {}: {outcome} in {duration_ms} ms (attempt {attempt})",
+            subject(&operation, &target)
         );
         cfg.interceptor_state().store_put(Outcome(outcome));
         Ok(())
@@ -228,5 +244,55 @@ impl Intercept for LostAnswers {
             self.0.store(true, Ordering::SeqCst);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::body::SdkBody;
+
+    fn request(uri: &str, body: &str) -> HttpRequest {
+        let mut request = HttpRequest::new(SdkBody::from(body.to_string()));
+        request.set_uri(uri).expect("a valid URI");
+        request
+    }
+
+    #[test]
+    fn targets_are_read_from_the_request() {
+        let eks = "https://eks.eu-west-1.amazonaws.com";
+        assert_eq!(
+            target_of(&request(
+                &format!("{eks}/clusters/shop-blue/pod-identity-associations/a-123"),
+                ""
+            )),
+            "shop-blue/a-123"
+        );
+        assert_eq!(
+            target_of(&request(
+                &format!("{eks}/clusters/shop-blue/pod-identity-associations?maxResults=100"),
+                ""
+            )),
+            "shop-blue"
+        );
+        assert_eq!(target_of(&request(&format!("{eks}/clusters"), "")), "");
+        assert_eq!(
+            target_of(&request(
+                "https://iam.amazonaws.com/",
+                "Action=PutRolePolicy&Version=2010-05-08&RoleName=shop%2Bread&PolicyName=read&PolicyDocument=%7B%7D"
+            )),
+            "role shop+read, policy read"
+        );
+        assert_eq!(
+            target_of(&request(
+                "https://sts.amazonaws.com/",
+                "Action=GetCallerIdentity&Version=2011-06-15"
+            )),
+            ""
+        );
+        assert_eq!(
+            subject("STS.GetCallerIdentity", ""),
+            "STS.GetCallerIdentity"
+        );
     }
 }
