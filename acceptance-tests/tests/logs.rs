@@ -94,7 +94,11 @@ fn every_aws_call_is_one_parsed_debug_line_naming_its_operation() {
     let mut logged: BTreeMap<String, usize> = BTreeMap::new();
     for line in log.lines().filter(|l| l.contains(&call)) {
         let rest = &line[line.find(&call).map_or(0, |at| at + call.len())..];
-        let operation = rest.split_whitespace().next().unwrap_or_default();
+        let operation = rest
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(':');
         let name = operation.rsplit('.').next().unwrap_or_default().to_string();
         assert!(line.contains("attempt="), "{line}");
         assert!(line.contains("duration_ms="), "{line}");
