@@ -192,6 +192,7 @@ pub struct AssociationEntry {
     pub role_arn: Value<String>,
     pub target_role_arn: Value<String>,
     pub owner_arn: Value<String>,
+    pub addon_name: Value<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -201,7 +202,17 @@ pub struct AssociationList {
     pub cluster_name: Value<String>,
     pub namespace: Value<String>,
     pub service_account: Value<String>,
+    pub owned_by_addon: Value<bool>,
     pub associations: Value<Vec<AssociationEntry>>,
+}
+
+/// The add-on named in an add-on's ARN (`arn:aws:eks:REGION:ACCOUNT:addon/CLUSTER/NAME/ID`), the
+/// owner EKS gives the associations an add-on creates.
+pub fn addon_name_of(owner_arn: &str) -> Option<&str> {
+    let (_, resource) = owner_arn.split_once(":addon/")?;
+    let mut parts = resource.split('/');
+    let _cluster = parts.next()?;
+    parts.next().filter(|name| !name.is_empty())
 }
 
 /// `aws_eks_pod_identity_associations` (data source).
@@ -218,10 +229,15 @@ impl Lookup for AssociationsOfCluster {
     fn attributes() -> Vec<Attr> {
         let mut attributes = vec![computed("id", string(), "The cluster name.")];
         attributes.extend(service_account_attributes(true));
+        attributes.push(optional(
+            "owned_by_addon",
+            boolean(),
+            "`true`: only associations an EKS add-on owns (and manages); `false`: only the others. Unset: all.",
+        ));
         attributes.push(computed(
             "associations",
             AttributeType::List(Box::new(string_object_of::<AssociationEntry>())),
-            "The associations, ordered by namespace and service account: `association_id`, `association_arn`, `namespace`, `service_account`, `role_arn`, `target_role_arn`, `owner_arn`.",
+            "The associations, ordered by namespace and service account: `association_id`, `association_arn`, `namespace`, `service_account`, `role_arn`, `target_role_arn`, `owner_arn`, `addon_name`.",
         ));
         attributes
     }
@@ -251,7 +267,13 @@ async fn list_with_roles(
             format!("Cluster {cluster} does not exist in region {}.", ctx.region),
         )
     })?;
-    // Summaries carry no role: describe each, a few at a time, keeping the order.
+    // Summaries carry the owner, not the role: filter on the owner first, then describe each, a
+    // few at a time, keeping the order.
+    let wanted = config.owned_by_addon.as_ref_option().copied();
+    let summaries = summaries.into_iter().filter(|summary| {
+        let owned = summary.owner_arn().is_some_and(|o| !o.is_empty());
+        wanted.is_none_or(|want| want == owned)
+    });
     let described: Vec<Option<AssociationEntry>> = stream::iter(summaries)
         .map(|summary| {
             let cluster = cluster.clone();
@@ -266,6 +288,7 @@ async fn list_with_roles(
                     role_arn: text(a.role_arn()),
                     target_role_arn: text(a.target_role_arn()),
                     owner_arn: text(a.owner_arn()),
+                    addon_name: text(a.owner_arn().and_then(addon_name_of)),
                 }))
             }
         })
@@ -284,4 +307,24 @@ async fn list_with_roles(
         associations: Value::Value(entries),
         ..config
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_add_on_is_read_from_its_arn() {
+        assert_eq!(
+            addon_name_of(
+                "arn:aws:eks:eu-west-1:123456789012:addon/shop-blue/aws-ebs-csi-driver/7ec9-11"
+            ),
+            Some("aws-ebs-csi-driver")
+        );
+        assert_eq!(
+            addon_name_of("arn:aws:eks:eu-west-1:123456789012:cluster/shop-blue"),
+            None
+        );
+        assert_eq!(addon_name_of(""), None);
+    }
 }
