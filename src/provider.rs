@@ -15,6 +15,7 @@ pub use config::{AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, ProviderC
 
 use crate::aws::{connect, Configured};
 use crate::diagnostics::{report, report_all};
+use crate::eks::agent::PodIdentityAgent;
 use crate::eks::association::Association;
 use crate::eks::association_data_source::{AssociationByServiceAccount, AssociationsOfCluster};
 use crate::functions;
@@ -29,6 +30,7 @@ use crate::schema::{
 pub const RESOURCES: &[ResourceType] = &[
     ResourceType::of::<Association>(),
     ResourceType::of::<PodIdentityRole>(),
+    ResourceType::of::<PodIdentityAgent>(),
 ];
 
 /// Every data source type the provider serves.
@@ -230,14 +232,18 @@ mod tests {
     fn every_state_has_exactly_the_attributes_of_its_schema() {
         let kinds = RESOURCES
             .iter()
-            .map(|t| (t.name, t.attributes, t.state_fields))
+            .map(|t| (t.name, t.attributes, t.state_fields, t.blocks))
             .chain(
                 DATA_SOURCES
                     .iter()
-                    .map(|t| (t.name, t.attributes, t.state_fields)),
+                    .map(|t| (t.name, t.attributes, t.state_fields, t.blocks)),
             );
-        for (name, attributes, fields) in kinds {
-            let attributes: BTreeSet<&str> = attributes().iter().map(|a| a.name).collect();
+        for (name, attributes, fields, blocks) in kinds {
+            let attributes: BTreeSet<&str> = attributes()
+                .iter()
+                .map(|a| a.name)
+                .chain(blocks())
+                .collect();
             let fields: BTreeSet<&str> = fields().into_iter().collect();
             assert!(!fields.is_empty(), "{name}: no state fields found");
             assert_eq!(

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tf_provider::schema::Schema;
+use tf_provider::schema::{NestedBlock, Schema};
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{
     AttributePath, DataSource, Diagnostics, DynamicDataSource, DynamicResource, Resource,
@@ -20,7 +20,7 @@ use crate::aws::{AwsContext, Configured};
 use crate::diagnostics::{report, report_all, warn};
 use crate::error::Error;
 use crate::rules;
-use crate::schema::{field_names, schema, Attr};
+use crate::schema::{block, field_names, schema, Attr};
 use crate::validate::Problems;
 
 /// A warning to show with a plan or an apply.
@@ -71,6 +71,11 @@ pub trait ManagedResource: Send + Sync + 'static {
     /// Every attribute with its check and plan rules (replace, default, use state for unknown,
     /// conflicts), applied by [`Managed`] before anything below.
     fn attributes() -> Vec<Attr>;
+
+    /// Nested blocks (such as `timeouts`), each a field of the state too.
+    fn blocks() -> Vec<(&'static str, NestedBlock)> {
+        Vec::new()
+    }
 
     /// Checks across attributes that need no AWS call. Unknown values are skipped: they are
     /// checked again when Terraform plans with them known.
@@ -276,7 +281,10 @@ impl<R: ManagedResource> Resource for Managed<R> {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema(R::SCHEMA_VERSION, R::DESCRIPTION, &self.attributes))
+        Some(Schema {
+            version: R::SCHEMA_VERSION,
+            block: block(R::DESCRIPTION, &self.attributes, R::blocks()),
+        })
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
@@ -501,6 +509,8 @@ pub struct ServedType<S: ?Sized> {
     /// The declared attributes, and the state's field names: the two name the same set.
     pub attributes: fn() -> Vec<Attr>,
     pub state_fields: fn() -> Vec<&'static str>,
+    /// The names of the nested blocks, also fields of the state.
+    pub blocks: fn() -> Vec<&'static str>,
 }
 
 pub type ResourceType = ServedType<dyn DynamicResource>;
@@ -513,6 +523,7 @@ impl ResourceType {
             serve: serve_resource::<R>,
             attributes: R::attributes,
             state_fields: field_names::<R::State>,
+            blocks: block_names::<R>,
         }
     }
 }
@@ -524,8 +535,13 @@ impl DataSourceType {
             serve: serve_data_source::<L>,
             attributes: L::attributes,
             state_fields: field_names::<L::State>,
+            blocks: Vec::new,
         }
     }
+}
+
+fn block_names<R: ManagedResource>() -> Vec<&'static str> {
+    R::blocks().into_iter().map(|(name, _)| name).collect()
 }
 
 fn serve_resource<R: ManagedResource>(configured: Configured) -> Box<dyn DynamicResource> {

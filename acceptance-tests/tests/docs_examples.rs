@@ -514,8 +514,20 @@ fn minimal_resources() -> (BTreeMap<String, (String, BTreeSet<String>)>, String)
                 set(&["cluster_name", "namespace", "service_account", "role_arn"]),
             ),
         ),
+        (
+            "aws_eks_pod_identity_agent".to_string(),
+            (
+                "aws_eks_pod_identity_agent.defaults".to_string(),
+                set(&["cluster_name"]),
+            ),
+        ),
     ]);
-    (blocks, format!("{}{role}{association}", hcl::provider()))
+    let agent = hcl::Block::resource("aws_eks_pod_identity_agent", "defaults")
+        .string("cluster_name", "shop-green");
+    (
+        blocks,
+        format!("{}{role}{association}{agent}", hcl::provider()),
+    )
 }
 
 /// The default of each optional attribute of each resource type, as a plan of

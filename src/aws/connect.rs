@@ -17,6 +17,7 @@ use crate::aws::errors::from_sdk;
 use crate::aws::settings::ProviderSettings;
 use crate::aws::transport::{self, NotAwsClassifier};
 use crate::aws::AwsContext;
+use crate::eks::agent::presence::AgentCache;
 use crate::error::Error;
 use crate::iam::role_cache::RoleCache;
 use crate::logging::redact;
@@ -112,6 +113,7 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         default_tags: settings.default_tags.clone(),
         trust_check: settings.trust_check,
         roles: RoleCache::default(),
+        agents: AgentCache::default(),
     })
 }
 

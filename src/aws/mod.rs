@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use tf_provider::Diagnostics;
 
 use crate::diagnostics::report;
+use crate::eks::agent::presence::AgentCache;
 use crate::error::Error;
 use crate::iam::role_cache::RoleCache;
 use settings::TrustCheck;
@@ -34,6 +35,8 @@ pub struct AwsContext {
     pub trust_check: TrustCheck,
     /// Roles the trust check has read, once each per process.
     pub roles: RoleCache,
+    /// Clusters whose Pod Identity Agent was looked at, once each per process.
+    pub agents: AgentCache,
 }
 
 /// The slot resources hold: empty until Terraform configures the provider. Terraform starts one

@@ -17,6 +17,7 @@ use tf_provider::AttributePath;
 use crate::aws::errors::{from_sdk, ok_if_gone};
 use crate::aws::retry::{retry, Backoff};
 use crate::aws::AwsContext;
+use crate::eks::agent;
 use crate::eks::find::{find_association_by_id, find_association_by_service_account};
 use crate::error::{AwsError, Error};
 use crate::policy_json;
@@ -211,10 +212,14 @@ impl ManagedResource for Association {
         planned: &AssociationState,
     ) -> Applied<Option<AssociationState>> {
         let created = create::create(ctx, planned).await;
-        let warnings = match &created.state {
+        let mut warnings = match &created.state {
             Some(state) => trust_check::check_external_id(ctx, state).await,
             None => vec![],
         };
+        if created.state.is_some() {
+            let cluster = planned.cluster_name.as_str();
+            warnings.extend(agent::presence::warning(ctx, cluster).await);
+        }
         created.with_warnings(warnings)
     }
 

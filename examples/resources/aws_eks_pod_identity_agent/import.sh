@@ -1,0 +1,2 @@
+# By cluster name:
+terraform import aws_eks_pod_identity_agent.this shop-green
