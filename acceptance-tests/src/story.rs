@@ -175,16 +175,21 @@ impl<'a> Story<'a> {
         for (step, color) in [(3, Color::Blue), (4, Color::Green)] {
             let tf = self.cluster_state(color);
             tf.apply();
-            let id = tf
-                .outputs()
-                .get("association_id")
-                .cloned()
-                .unwrap_or_default();
+            let outputs = tf.outputs();
+            let output = |name: &str| {
+                outputs
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string()
+            };
             say(&format!(
-                "[{step}/10] {}: applied; {} app/app-sa -> {ROLE_NAME} (association {})",
+                "[{step}/10] {}: applied; Pod Identity Agent {} ACTIVE on {}; {} app/app-sa -> {ROLE_NAME} (association {})",
                 color.name(),
+                output("agent_version"),
                 color.cluster(),
-                id.as_str().unwrap_or("?")
+                color.cluster(),
+                output("association_id")
             ));
         }
 

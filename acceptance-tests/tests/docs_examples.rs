@@ -682,7 +682,9 @@ fn every_import_block_example_generates_its_configuration() {
     let role = hcl::role("shared").string("name", "shop-dynamodb-read");
     let association = hcl::association("carts", "shop-green", "carts", "carts")
         .arg("role_arn", "aws_eks_pod_identity_role.shared.arn");
-    common.write_config(&format!("{}{role}{association}", hcl::provider()));
+    let agent = hcl::Block::resource("aws_eks_pod_identity_agent", "this")
+        .string("cluster_name", "shop-green");
+    common.write_config(&format!("{}{role}{association}{agent}", hcl::provider()));
     common.apply();
 
     let root = workspace_root();

@@ -44,8 +44,18 @@ data "aws_eks_pod_identity_role" "dynamodb_read" {
   name     = var.role_name
 }
 
+# The EKS Pod Identity Agent: without it no pod of this cluster gets credentials. Its version is
+# the one EKS picks for the cluster's Kubernetes version.
+resource "aws_eks_pod_identity_agent" "this" {
+  provider     = podidentity
+  cluster_name = var.cluster_name
+}
+
 resource "aws_eks_pod_identity_association" "app" {
   provider = podidentity
+
+  # Created once the agent is ACTIVE, so the cluster can hand the pods their credentials.
+  depends_on = [aws_eks_pod_identity_agent.this]
 
   cluster_name    = var.cluster_name
   namespace       = "app"
@@ -55,6 +65,10 @@ resource "aws_eks_pod_identity_association" "app" {
 
 output "association_id" {
   value = aws_eks_pod_identity_association.app.association_id
+}
+
+output "agent_version" {
+  value = aws_eks_pod_identity_agent.this.addon_version
 }
 
 output "role_arn" {
