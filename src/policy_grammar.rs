@@ -24,18 +24,27 @@
 //! - "IAM JSON policy elements: Sid": "The Sid element supports ASCII uppercase letters (A-Z),
 //!   lowercase letters (a-z), and numbers (0-9)" (IAM: "Statement IDs (SID) must be
 //!   alpha-numeric"), and "In IAM, the Sid value must be unique within a JSON policy".
+//! - A role's trust policy is the resource-based policy of the role: the grammar's notes say
+//!   "The principal_block element is required in resource-based policies ... and in trust
+//!   policies for IAM roles", and a principal is `"*"` or a map of `AWS`, `Federated`, `Service`
+//!   or `CanonicalUser` to principal IDs. The role is the resource, so a trust policy names none
+//!   (IAM: "Has prohibited field Resource"), and its actions are those of STS (IAM: "AssumeRole
+//!   policy may only specify STS AssumeRole actions").
 //!
 //! Each error is one sentence: what is wrong, and what to write instead.
 
 use serde_json::{Map, Value};
 
-/// Which kind of policy a document is: both are identity-based and name no principal.
+/// Which kind of policy a document is: an inline policy and a session policy are
+/// identity-based and name no principal; a trust policy names whom it trusts and no resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
     /// An inline policy of a role.
     RoleInline,
     /// The session policy of an association, which EKS passes to STS when it assumes the role.
     Session,
+    /// A role's trust policy (its assume role policy).
+    Trust,
 }
 
 impl PolicyKind {
@@ -47,6 +56,17 @@ impl PolicyKind {
             PolicyKind::Session => {
                 "a session policy applies to the role session of the pods, so it cannot name principals"
             }
+            PolicyKind::Trust => "",
+        }
+    }
+
+    /// The elements a statement of this kind may have, as a message lists them.
+    fn statement_elements(self) -> &'static str {
+        match self {
+            PolicyKind::Trust => {
+                "Sid, Effect, Principal or NotPrincipal, Action or NotAction, and Condition"
+            }
+            _ => "Sid, Effect, Action or NotAction, Resource or NotResource, and Condition",
         }
     }
 }
@@ -66,6 +86,16 @@ const STATEMENT_ELEMENTS: [&str; 9] = [
 ];
 const EXAMPLE_STATEMENT: &str =
     r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my-bucket/*"}"#;
+const EXAMPLE_TRUST_STATEMENT: &str = r#"{"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}"#;
+
+impl PolicyKind {
+    fn example_statement(self) -> &'static str {
+        match self {
+            PolicyKind::Trust => EXAMPLE_TRUST_STATEMENT,
+            _ => EXAMPLE_STATEMENT,
+        }
+    }
+}
 
 /// What a JSON value is, for messages.
 fn shape(value: &Value) -> &'static str {
@@ -116,14 +146,15 @@ pub fn check(document: &Value, kind: PolicyKind) -> Result<(), String> {
             shape(id)
         ));
     }
-    let statements = statements(doc)?;
+    let statements = statements(doc, kind)?;
     let mut sids: Vec<(usize, &str)> = Vec::new();
     for (i, statement) in statements.iter().enumerate() {
         let number = i + 1;
         let Value::Object(statement) = statement else {
             return Err(format!(
-                "statement {number} is {}, not an object: write each statement as {EXAMPLE_STATEMENT}.",
-                shape(statement)
+                "statement {number} is {}, not an object: write each statement as {}.",
+                shape(statement),
+                kind.example_statement()
             ));
         };
         check_statement(number, statement, kind)?;
@@ -140,19 +171,20 @@ pub fn check(document: &Value, kind: PolicyKind) -> Result<(), String> {
 }
 
 /// The statements: `Statement` is one statement or a non-empty list of them.
-fn statements(doc: &Map<String, Value>) -> Result<&[Value], String> {
+fn statements(doc: &Map<String, Value>, kind: PolicyKind) -> Result<&[Value], String> {
+    let example = kind.example_statement();
     match doc.get("Statement") {
         None => Err(
             "the policy document has no \"Statement\": a policy is {\"Version\": \"2012-10-17\", \"Statement\": [...]}."
                 .into(),
         ),
         Some(Value::Array(list)) if list.is_empty() => Err(format!(
-            "\"Statement\" is an empty list: add at least one statement, such as {EXAMPLE_STATEMENT}."
+            "\"Statement\" is an empty list: add at least one statement, such as {example}."
         )),
         Some(Value::Array(list)) => Ok(list),
         Some(single @ Value::Object(_)) => Ok(std::slice::from_ref(single)),
         Some(other) => Err(format!(
-            "\"Statement\" is {}, but it must be a statement object or a list of them, such as [{EXAMPLE_STATEMENT}].",
+            "\"Statement\" is {}, but it must be a statement object or a list of them, such as [{example}].",
             shape(other)
         )),
     }
@@ -169,11 +201,12 @@ fn check_statement(
             continue;
         }
         return Err(match known_spelling(name, &STATEMENT_ELEMENTS) {
-            Some(known) => format!(
-                "{at} has {name:?}, but element names are case-sensitive: write {known:?}."
-            ),
+            Some(known) => {
+                format!("{at} has {name:?}, but element names are case-sensitive: write {known:?}.")
+            }
             None => format!(
-                "{at} has {name:?}, which is not a statement element: use only Sid, Effect, Action or NotAction, Resource or NotResource, and Condition."
+                "{at} has {name:?}, which is not a statement element: use only {}.",
+                kind.statement_elements()
             ),
         });
     }
@@ -181,6 +214,9 @@ fn check_statement(
         check_sid(&at, sid)?;
     }
     check_effect(&at, statement.get("Effect"))?;
+    if kind == PolicyKind::Trust {
+        return check_trust_statement(&at, statement);
+    }
     for principal in ["Principal", "NotPrincipal"] {
         if statement.contains_key(principal) {
             return Err(format!(
@@ -209,6 +245,113 @@ fn check_statement(
     }
     if let Some(condition) = statement.get("Condition") {
         check_condition(&at, condition)?;
+    }
+    Ok(())
+}
+
+/// A statement of a trust policy (its Sid and Effect checked already): whom it trusts, STS
+/// actions, no resource.
+fn check_trust_statement(at: &str, statement: &Map<String, Value>) -> Result<(), String> {
+    for resource in ["Resource", "NotResource"] {
+        if statement.contains_key(resource) {
+            return Err(format!(
+                "{at} has {resource:?}, but a trust policy applies to its role, so IAM refuses resources in it: remove {resource:?}."
+            ));
+        }
+    }
+    let (element, principal) = match (statement.get("Principal"), statement.get("NotPrincipal")) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "{at} has both \"Principal\" and \"NotPrincipal\": keep one of them."
+            ))
+        }
+        (None, None) => {
+            return Err(format!(
+                "{at} has neither \"Principal\" nor \"NotPrincipal\": a trust policy statement names whom it trusts, such as \"Principal\": {{\"Federated\": \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE\"}}."
+            ))
+        }
+        (Some(p), None) => ("Principal", p),
+        (None, Some(p)) => ("NotPrincipal", p),
+    };
+    if element == "NotPrincipal" && statement.get("Effect").and_then(Value::as_str) != Some("Deny")
+    {
+        return Err(format!(
+            "{at} has \"NotPrincipal\" with \"Effect\": \"Allow\", which IAM does not support: use \"Principal\", or \"NotPrincipal\" with \"Effect\": \"Deny\"."
+        ));
+    }
+    check_principal(at, element, principal)?;
+    let actions = one_of(
+        at,
+        statement,
+        "Action",
+        "the STS actions it allows or denies, such as \"Action\": \"sts:AssumeRoleWithWebIdentity\"",
+    )?;
+    for action in actions {
+        check_action(at, action)?;
+        let service = action.split(':').next().unwrap_or_default();
+        if action != "*" && !service.eq_ignore_ascii_case("sts") {
+            return Err(format!(
+                "{at} has action {action:?}, but a trust policy allows or denies only STS actions such as \"sts:AssumeRole\", \"sts:AssumeRoleWithWebIdentity\" and \"sts:TagSession\": the role's permissions belong in its policies."
+            ));
+        }
+    }
+    if let Some(condition) = statement.get("Condition") {
+        check_condition(at, condition)?;
+    }
+    Ok(())
+}
+
+const PRINCIPAL_TYPES: [&str; 4] = ["AWS", "Federated", "Service", "CanonicalUser"];
+
+/// `"*"`, or a map of principal types to a principal ID or a non-empty list of them.
+fn check_principal(at: &str, element: &str, principal: &Value) -> Result<(), String> {
+    let Value::Object(map) = principal else {
+        if principal.as_str() == Some("*") {
+            return Ok(());
+        }
+        return Err(format!(
+            "{at} has {element:?} as {}, but it must be \"*\" or an object such as {{\"Service\": \"pods.eks.amazonaws.com\"}} or {{\"Federated\": \"arn:aws:iam::111122223333:oidc-provider/...\"}}.",
+            match principal {
+                Value::String(s) => format!("{s:?}"),
+                other => shape(other).to_string(),
+            }
+        ));
+    };
+    if map.is_empty() {
+        return Err(format!(
+            "{at} has an empty {element:?}: name whom it trusts, such as {{\"Service\": \"pods.eks.amazonaws.com\"}}."
+        ));
+    }
+    for (kind, ids) in map {
+        if !PRINCIPAL_TYPES.contains(&kind.as_str()) {
+            return Err(match known_spelling(kind, &PRINCIPAL_TYPES) {
+                Some(known) => format!(
+                    "{at} has the principal type {kind:?}, but principal types are case-sensitive: write {known:?}."
+                ),
+                None => format!(
+                    "{at} has the principal type {kind:?}, which IAM does not know: use \"AWS\", \"Federated\", \"Service\" or \"CanonicalUser\"."
+                ),
+            });
+        }
+        let ok = match ids {
+            Value::String(id) => !id.is_empty(),
+            Value::Array(items) => {
+                !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|i| i.as_str().is_some_and(|id| !id.is_empty()))
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "{at} has {element:?} {kind:?} as {}, but it must be a principal ID or a non-empty list of them.",
+                match ids {
+                    Value::String(_) => "an empty string",
+                    other => shape(other),
+                }
+            ));
+        }
     }
     Ok(())
 }

@@ -20,6 +20,30 @@ pub fn equivalent(a: &str, b: &str) -> bool {
     }
 }
 
+/// A statement in its canonical form: two statements that mean the same compare equal.
+pub fn canonical_statement(statement: &Value) -> Value {
+    normalize_statement(statement.clone())
+}
+
+/// True when both texts are JSON arrays of statements that mean the same: statement order,
+/// duplicates and everything [`equivalent`] ignores make no difference.
+pub fn statements_equivalent(a: &str, b: &str) -> bool {
+    let canonical_list = |text: &str| -> Option<Value> {
+        match serde_json::from_str::<Value>(text).ok()? {
+            list @ Value::Array(_) => {
+                let mut doc = Map::new();
+                doc.insert("Statement".into(), list);
+                Some(normalize_policy(Value::Object(doc)))
+            }
+            _ => None,
+        }
+    };
+    match (canonical_list(a), canonical_list(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// `new`, unless `prior` is an equivalent document: then `prior`, so that a document rewritten
 /// without changing its meaning (in the configuration or by AWS) is no change.
 pub fn keep_equivalent(
@@ -29,6 +53,20 @@ pub fn keep_equivalent(
     use tf_provider::value::Value;
     match (prior, &new) {
         (Value::Value(old), Value::Value(text)) if equivalent(old, text) => prior.clone(),
+        _ => new,
+    }
+}
+
+/// [`keep_equivalent`] for JSON arrays of statements.
+pub fn keep_equivalent_statements(
+    prior: &tf_provider::value::Value<String>,
+    new: tf_provider::value::Value<String>,
+) -> tf_provider::value::Value<String> {
+    use tf_provider::value::Value;
+    match (prior, &new) {
+        (Value::Value(old), Value::Value(text)) if statements_equivalent(old, text) => {
+            prior.clone()
+        }
         _ => new,
     }
 }
@@ -274,6 +312,41 @@ mod tests {
         assert_eq!(keep_equivalent(&prior, Value::Null), Value::Null);
         assert_eq!(keep_equivalent(&Value::Null, changed.clone()), changed);
         assert!(keep_equivalent(&prior, Value::Unknown).is_unknown());
+    }
+
+    #[test]
+    fn statement_lists_compare_by_meaning() {
+        let a = r#"[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/A"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"k:sub":"system:serviceaccount:app:app-sa","k:aud":"sts.amazonaws.com"}}},{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}]"#;
+        let b = r#"[
+            {"Principal":{"AWS":["*"]},"Action":["STS:AssumeRole"],"Effect":"Deny"},
+            {"Condition":{"StringEquals":{"k:aud":["sts.amazonaws.com"],"k:sub":"system:serviceaccount:app:app-sa"}},
+             "Action":["sts:AssumeRoleWithWebIdentity"],"Effect":"Allow",
+             "Principal":{"Federated":["arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/A"]}}
+        ]"#;
+        assert!(statements_equivalent(a, b));
+        assert!(statements_equivalent("[]", " [ ] "));
+        assert!(!statements_equivalent(
+            a,
+            &a.replace("\"Deny\"", "\"deny\"")
+        ));
+        assert!(!statements_equivalent(a, &a.replace("app-sa", "other")));
+        assert!(!statements_equivalent(a, "[]"));
+        // Only lists: a single statement object is not a list of statements.
+        assert!(!statements_equivalent(
+            r#"{"Effect":"Allow"}"#,
+            r#"{"Effect":"Allow"}"#
+        ));
+        assert_eq!(
+            canonical_statement(&serde_json::from_str(r#"{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"x"}}"#).unwrap()),
+            canonical_statement(&serde_json::from_str(r#"{"Principal":{"Service":["x"]},"Effect":"Allow","Action":["STS:assumerole"]}"#).unwrap())
+        );
+        use tf_provider::value::Value as V;
+        let prior = V::Value(a.to_string());
+        assert_eq!(
+            keep_equivalent_statements(&prior, V::Value(b.to_string())),
+            prior
+        );
+        assert_eq!(keep_equivalent_statements(&prior, V::Null), V::Null);
     }
 
     #[test]

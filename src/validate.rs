@@ -326,17 +326,43 @@ pub fn policy_size(document: &str) -> usize {
 /// (tab, line feed, carriage return and U+0020 to U+00FF), JSON, and what IAM's grammar accepts
 /// ([`policy_grammar`]).
 pub fn policy_document(s: &str, kind: PolicyKind) -> Result<(), String> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
-    if let Some(c) = s.chars().find(|c| !allowed(*c)) {
-        return Err(format!(
-            "the document contains {c:?} (U+{:04X}), which IAM does not allow in a policy: use tabs, line breaks and the characters U+0020 to U+00FF (write other characters as JSON escapes such as \\u2603).",
-            u32::from(c)
-        ));
-    }
+    policy_characters(s)?;
     json_object(s)?;
     let doc: serde_json::Value =
         serde_json::from_str(s).map_err(|err| format!("not valid JSON: {err}"))?;
     policy_grammar::check(&doc, kind)
+}
+
+/// The characters IAM allows in policy documents: tab, line feed, carriage return and U+0020
+/// to U+00FF.
+fn policy_characters(s: &str) -> Result<(), String> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
+    match s.chars().find(|c| !allowed(*c)) {
+        Some(c) => Err(format!(
+            "the document contains {c:?} (U+{:04X}), which IAM does not allow in a policy: use tabs, line breaks and the characters U+0020 to U+00FF (write other characters as JSON escapes such as \\u2603).",
+            u32::from(c)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Statements to add to a role's trust policy: a JSON array of statements that IAM's grammar
+/// for trust policies accepts ([`PolicyKind::Trust`]); `[]` adds none.
+pub fn trust_statements(s: &str) -> Result<(), String> {
+    policy_characters(s)?;
+    let value: serde_json::Value =
+        serde_json::from_str(s).map_err(|err| format!("the text is not valid JSON: {err}."))?;
+    let serde_json::Value::Array(statements) = value else {
+        return Err(
+            "the text must be a JSON array of trust policy statements, such as jsonencode([{ Effect = \"Allow\", Principal = { Federated = \"arn:aws:iam::111122223333:oidc-provider/...\" }, Action = \"sts:AssumeRoleWithWebIdentity\" }]); write a single statement inside [ ]."
+                .into(),
+        );
+    };
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    policy_grammar::check(&doc, PolicyKind::Trust)
 }
 
 /// An inline policy of a role: a policy document that fits IAM's limit for a role's inline
@@ -557,6 +583,39 @@ mod tests {
         assert!(policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"s3:*","Resource":"*"}]}"#, kind)
             .unwrap_err()
             .contains("case matters"));
+    }
+
+    #[test]
+    fn trust_statements_are_a_list_of_trust_policy_statements() {
+        let oidc = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"},"Action":"sts:AssumeRoleWithWebIdentity"}"#;
+        assert!(trust_statements(&format!("[{oidc}]")).is_ok());
+        assert!(trust_statements("[]").is_ok());
+        let single = trust_statements(oidc).unwrap_err();
+        assert!(
+            single.contains("JSON array") && single.contains("inside [ ]"),
+            "{single}"
+        );
+        assert!(trust_statements("[{")
+            .unwrap_err()
+            .contains("not valid JSON"));
+        let numbered = trust_statements(&format!(
+            "[{oidc},{}]",
+            oidc.replace("\"Allow\"", "\"allow\"")
+        ))
+        .unwrap_err();
+        assert!(numbered.starts_with("statement 2 has"), "{numbered}");
+        let resource = trust_statements(&format!(
+            "[{}]",
+            oidc.replace(
+                "\"Effect\":\"Allow\"",
+                "\"Effect\":\"Allow\",\"Resource\":\"*\""
+            )
+        ))
+        .unwrap_err();
+        assert!(resource.contains("remove \"Resource\""), "{resource}");
+        assert!(trust_statements("[{\"Sid\":\"\u{2603}\"}]")
+            .unwrap_err()
+            .contains("U+2603"));
     }
 
     #[test]

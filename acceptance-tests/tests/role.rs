@@ -631,6 +631,12 @@ fn role_import_of_a_foreign_trust_policy_shows_an_update() {
     assert!(change["before"]["trust_policy"]
         .as_str()
         .is_some_and(|t| t.contains("AssumeRoleWithWebIdentity")));
+    // The statement that is not one this resource writes was imported as an additional one;
+    // the configuration does not list it, so the plan removes it.
+    assert!(change["before"]["additional_trust_statements"]
+        .as_str()
+        .is_some_and(|t| t.contains("AssumeRoleWithWebIdentity")));
+    assert!(change["after"]["additional_trust_statements"].is_null());
     tf.apply();
     tf.assert_plan_empty();
     assert_eq!(

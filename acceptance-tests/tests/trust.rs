@@ -400,3 +400,72 @@ fn an_external_id_condition_is_judged_once_the_external_id_exists() {
     );
     assert_eq!(stack.associations(CLUSTER).len(), 1, "created all the same");
 }
+
+#[test]
+fn additional_trust_statements_count_in_the_associations_trust_check() {
+    let (stack, common) = setup();
+    let oidc = json!({
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub": "system:serviceaccount:carts:carts"}},
+    });
+    let deny_ec2 = json!({
+        "Effect": "Deny",
+        "Principal": {"Service": "ec2.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    });
+    let deny_orders = json!({
+        "Sid": "NoOrders",
+        "Effect": "Deny",
+        "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:RequestTag/kubernetes-namespace": "orders"}},
+    });
+    let role = |name: &str, statements: Value| {
+        hcl::role(name)
+            .string("name", name)
+            .arg("allowed_clusters", "[\"shop-blue\"]")
+            .string("additional_trust_statements", &statements.to_string())
+    };
+    common.write_config(&format!(
+        "{}{}{}",
+        hcl::provider(),
+        role("shop-shared", json!([oidc, deny_ec2])),
+        role("shop-guarded", json!([oidc, deny_orders])),
+    ));
+    common.apply();
+
+    let tf = Terraform::new(&stack);
+    let pods = |role: &str, cluster: &str, namespace: &str| {
+        hcl::association("pods", cluster, namespace, namespace)
+            .string("role_arn", &hcl::role_arn(role))
+    };
+    // Statements for other principals, and a Deny that does not match: allowed.
+    for role in ["shop-shared", "shop-guarded"] {
+        tf.write_config(&config(hcl::provider(), pods(role, CLUSTER, "carts")));
+        tf.plan();
+    }
+    tf.assert_plans_fail([
+        // allowed_clusters keeps restricting next to the additional statements, and the fix
+        // still names the entry to add.
+        (
+            config(hcl::provider(), pods("shop-shared", "shop-green", "carts")),
+            "would be refused credentials",
+            "Fix: add \"shop-green\" to allowed_clusters of role shop-shared",
+        ),
+        // An additional Deny that matches refuses, and the error names it.
+        (
+            config(hcl::provider(), pods("shop-guarded", CLUSTER, "orders")),
+            "would be refused credentials",
+            "explicitly denied by statement 3 (\"NoOrders\")",
+        ),
+    ]);
+    // The pods EKS Pod Identity lets in are the ones the check allowed.
+    tf.write_config(&config(
+        hcl::provider(),
+        pods("shop-guarded", CLUSTER, "carts"),
+    ));
+    tf.apply();
+    assert!(stack.pod_credentials(CLUSTER, "carts", "carts").is_ok());
+}

@@ -4,8 +4,9 @@
 //! Reads top to bottom: state → the resource (attributes with their checks and plan rules, the
 //! plan, the CRUD entry points) → create and converge (the one path that makes IAM match the
 //! plan) → delete and the in-use guard → import → state mapping. Its finders are in
-//! [`crate::iam::find`], its policies in [`crate::iam::role_policies`], the scan for
-//! associations that use it in [`crate::eks::usage`], and its unit tests in `role/tests.rs`.
+//! [`crate::iam::find`], its policies in [`crate::iam::role_policies`], how it plans, checks and
+//! reads its trust policy in `role/trust.rs`, the scan for associations that use it in
+//! [`crate::eks::usage`], and its unit tests in `role/tests.rs`.
 
 use std::collections::BTreeMap;
 
@@ -30,9 +31,7 @@ use crate::schema::{
 };
 use crate::tags;
 use crate::validate::{self, attr, Problems};
-use crate::value::{
-    known_map, known_set, map_or_null, set_or_null, text, StringMap, StringSet, ValueStr,
-};
+use crate::value::{known_map, map_or_null, set_or_null, text, StringMap, StringSet, ValueStr};
 
 /// The resource's state, attribute for attribute.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,6 +51,7 @@ pub struct RoleState {
     pub tags_all: Value<StringMap>,
     pub allowed_clusters: Value<StringSet>,
     pub allowed_service_accounts: Value<StringSet>,
+    pub additional_trust_statements: Value<String>,
     pub prevent_destroy_when_in_use: Value<bool>,
     pub unique_id: Value<String>,
     pub create_date: Value<String>,
@@ -107,17 +107,19 @@ impl ManagedResource for PodIdentityRole {
                 .check(trust_policy::check_cluster_pattern),
             optional("allowed_service_accounts", string_set(), "Service accounts that may use the role, as `namespace/name` (`*` and `?` wildcards allowed). Unset: any service account.")
                 .check(trust_policy::check_service_account_pattern),
+            optional("additional_trust_statements", string(), "JSON array of IAM trust policy statements kept in the trust policy after the ones this resource writes, such as the OIDC statement of an IRSA role during a migration to EKS Pod Identity. Equivalent JSON gives no diff.")
+                .check(validate::trust_statements),
             optional_computed("prevent_destroy_when_in_use", boolean(), "Refuse to delete the role while a pod identity association in the region uses it. Default `true`.")
                 .default(true),
             computed("unique_id", string(), "The stable unique ID IAM gives the role.").use_state_for_unknown(),
             computed("create_date", string(), "When the role was created (RFC 3339).").use_state_for_unknown(),
-            // Generated from the restrictions in `plan`.
-            computed("trust_policy", string(), "The trust policy the role has: the one this resource writes from `allowed_clusters` and `allowed_service_accounts`."),
+            // Generated from the restrictions and the additional statements in `plan`.
+            computed("trust_policy", string(), "The trust policy the role has: the one this resource writes from `allowed_clusters` and `allowed_service_accounts`, followed by `additional_trust_statements`."),
         ]
     }
 
-    /// The inline policies together, and the trust policy the restrictions give, must fit
-    /// IAM's limits.
+    /// The inline policies together, and the trust policy the restrictions and additional
+    /// statements give, must fit IAM's limits.
     fn validate(config: &RoleState, _defaults: &BTreeMap<String, String>) -> Problems {
         let mut p = Problems::default();
         for (name, value, meaning) in [
@@ -154,30 +156,7 @@ impl ManagedResource for PodIdentityRole {
                 );
             }
         }
-        let (Some(clusters), Some(accounts)) = (
-            known_set(&config.allowed_clusters),
-            known_set(&config.allowed_service_accounts),
-        ) else {
-            return p;
-        };
-        // Entries that break their own rules are reported by those.
-        let well_formed = clusters
-            .iter()
-            .all(|c| trust_policy::check_cluster_pattern(c).is_ok())
-            && accounts
-                .iter()
-                .all(|a| trust_policy::check_service_account_pattern(a).is_ok());
-        let len = trust_policy::generate(&clusters, &accounts).len();
-        if well_formed && len > trust_policy::MAX_LENGTH {
-            p.check(
-                attr("allowed_service_accounts"),
-                "allowed_service_accounts",
-                Err(format!(
-                    "the trust policy for these restrictions is {len} characters, over IAM's limit of {}: use fewer entries, or wildcards such as \"app/*\".",
-                    trust_policy::MAX_LENGTH
-                )),
-            );
-        }
+        trust::validate(config, &mut p);
         p
     }
 
@@ -188,18 +167,8 @@ impl ManagedResource for PodIdentityRole {
         defaults: &BTreeMap<String, String>,
     ) -> Result<RoleState, Error> {
         planned.tags_all = tags::plan_tags_all(&planned.tags, defaults);
-        planned.trust_policy = match (
-            known_set(&planned.allowed_clusters),
-            known_set(&planned.allowed_service_accounts),
-        ) {
-            (Some(clusters), Some(accounts)) => {
-                Value::Value(trust_policy::generate(&clusters, &accounts))
-            }
-            _ => Value::Unknown,
-        };
+        trust::plan(prior, &mut planned);
         if let Some(prior) = prior {
-            planned.trust_policy =
-                policy_json::keep_equivalent(&prior.trust_policy, planned.trust_policy);
             // Equivalent inline documents are no change: keep the prior text. Terraform accepts
             // a planned value of a non-computed attribute only when it is the configured or the
             // prior value, so this is decided for the whole map, not document by document.
@@ -212,15 +181,30 @@ impl ManagedResource for PodIdentityRole {
     }
 
     /// A replacement deletes the role while its associations still name it: say which. An
-    /// update that shows inline policies whose text only changes says so.
+    /// update that shows inline policies whose text only changes says so, and so does a plan
+    /// whose additional trust statements let pods past the restrictions.
     async fn check_plan(
         ctx: &AwsContext,
         prior: Option<&RoleState>,
         planned: &RoleState,
         replacing: bool,
     ) -> Result<Vec<Warning>, Error> {
+        let trust_changes = prior.is_none_or(|prior| {
+            (
+                &prior.allowed_clusters,
+                &prior.allowed_service_accounts,
+                &prior.additional_trust_statements,
+            ) != (
+                &planned.allowed_clusters,
+                &planned.allowed_service_accounts,
+                &planned.additional_trust_statements,
+            )
+        });
+        let widening = trust_changes
+            .then(|| trust::widening_warning(planned))
+            .flatten();
         let Some(prior) = prior else {
-            return Ok(vec![]);
+            return Ok(widening.into_iter().collect());
         };
         if !replacing {
             return Ok(role_policies::text_only_changes(
@@ -228,6 +212,7 @@ impl ManagedResource for PodIdentityRole {
                 &planned.inline_policies,
             )
             .into_iter()
+            .chain(widening)
             .collect());
         }
         in_use_warning(ctx, prior, "This plan replaces the role: the role is deleted and created again, and these associations keep naming the old role. The delete is refused while they use it (prevent_destroy_when_in_use); if it goes ahead, their pods get no credentials until each association is updated with the new role's ARN.").await
@@ -355,6 +340,7 @@ async fn converge(
         .map_err(|e| fail("Updating the trust policy", e))?;
         current.trust_policy = target.trust_policy.clone();
     }
+    current.additional_trust_statements = target.additional_trust_statements.clone();
 
     if current.description != target.description
         || current.max_session_duration != target.max_session_duration
@@ -600,34 +586,18 @@ fn format_date(role: &Role) -> String {
 
 /// The state for what IAM holds, keeping from `prior` what only the configuration knows: the
 /// text of equivalent documents, which tags are managed in `tags`, and the restrictions the trust
-/// policy was generated from. A prior without restrictions (an import) takes them from a trust
-/// policy of the shape this resource writes.
+/// policy was generated from (see [`trust::read`], which also reads them back on import, with
+/// the additional statements).
 pub fn state_from_remote(
     remote: &RemoteRole,
     prior: &RoleState,
     defaults: &BTreeMap<String, String>,
 ) -> RoleState {
     let role = &remote.role;
-    let trust = policy_json::decode(role.assume_role_policy_document().unwrap_or_default());
-    let trust_policy =
-        policy_json::keep_equivalent(&prior.trust_policy, Value::Value(trust.clone()));
-    let (allowed_clusters, allowed_service_accounts) = if prior.allowed_clusters.is_null()
-        && prior.allowed_service_accounts.is_null()
-        && prior.arn.is_null()
-    {
-        match trust_policy::parse(&trust) {
-            Some((clusters, accounts)) => (
-                set_or_null(&clusters, &Value::Null),
-                set_or_null(&accounts, &Value::Null),
-            ),
-            None => (Value::Null, Value::Null),
-        }
-    } else {
-        (
-            prior.allowed_clusters.clone(),
-            prior.allowed_service_accounts.clone(),
-        )
-    };
+    let trust = trust::read(
+        &policy_json::decode(role.assume_role_policy_document().unwrap_or_default()),
+        prior,
+    );
     let old_inline = known_map(&prior.inline_policies).unwrap_or_default();
     let inline: BTreeMap<String, String> = remote
         .inline
@@ -667,18 +637,20 @@ pub fn state_from_remote(
         inline_policies: map_or_null(&inline, &prior.inline_policies),
         tags,
         tags_all,
-        allowed_clusters,
-        allowed_service_accounts,
+        allowed_clusters: trust.allowed_clusters,
+        allowed_service_accounts: trust.allowed_service_accounts,
+        additional_trust_statements: trust.additional_trust_statements,
         prevent_destroy_when_in_use: match prior.prevent_destroy_when_in_use {
             Value::Value(b) => Value::Value(b),
             _ => Value::Value(true),
         },
         unique_id: Value::Value(role.role_id().to_string()),
         create_date: Value::Value(format_date(role)),
-        trust_policy,
+        trust_policy: trust.trust_policy,
     }
 }
 
 mod create;
 #[cfg(test)]
 mod tests;
+mod trust;

@@ -1,6 +1,7 @@
 //! The trust policy `aws_eks_pod_identity_role` writes and owns, generated deterministically from
-//! `allowed_clusters` and `allowed_service_accounts`, read back for import, and the check the data
-//! source makes on roles it did not write.
+//! `allowed_clusters` and `allowed_service_accounts` (followed by the statements of
+//! `additional_trust_statements`), read back for import, and the check the data source makes on
+//! roles it did not write.
 //!
 //! The restrictions test the session tags EKS Pod Identity adds when it assumes the role
 //! (`eks-cluster-name`, `kubernetes-namespace`, `kubernetes-service-account`): plain strings, so
@@ -23,11 +24,20 @@ pub const SERVICE_ACCOUNT_TAG: &str = "aws:RequestTag/kubernetes-service-account
 pub const MAX_LENGTH: usize = 2048;
 
 #[derive(Serialize)]
-struct Document {
+struct Document<'a> {
     #[serde(rename = "Version")]
     version: &'static str,
     #[serde(rename = "Statement")]
-    statement: Vec<Statement>,
+    statement: Vec<Item<'a>>,
+}
+
+/// A statement of the document: one this resource writes, or one of the additional statements
+/// as they were given.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Ours(Statement),
+    Additional(&'a Value),
 }
 
 #[derive(Serialize)]
@@ -106,6 +116,15 @@ pub fn check_service_account_pattern(s: &str) -> Result<(), String> {
 /// statement per service account (each also carrying the cluster condition) otherwise. The
 /// output depends only on the sets' contents.
 pub fn generate(clusters: &BTreeSet<String>, service_accounts: &BTreeSet<String>) -> String {
+    generate_with(clusters, service_accounts, &[])
+}
+
+/// [`generate`], followed by the statements `additional` in their order (compact, keys sorted).
+pub fn generate_with(
+    clusters: &BTreeSet<String>,
+    service_accounts: &BTreeSet<String>,
+    additional: &[Value],
+) -> String {
     let cluster_values =
         || Value::Array(clusters.iter().map(|c| Value::String(c.clone())).collect());
     let statement = |conditions: BTreeMap<&'static str, Value>| Statement {
@@ -122,7 +141,7 @@ pub fn generate(clusters: &BTreeSet<String>, service_accounts: &BTreeSet<String>
     if !clusters.is_empty() {
         base.insert(CLUSTER_TAG, cluster_values());
     }
-    let statements: Vec<Statement> = if service_accounts.is_empty() {
+    let ours: Vec<Statement> = if service_accounts.is_empty() {
         vec![statement(base)]
     } else {
         service_accounts
@@ -138,17 +157,141 @@ pub fn generate(clusters: &BTreeSet<String>, service_accounts: &BTreeSet<String>
     };
     let doc = Document {
         version: "2012-10-17",
-        statement: statements,
+        statement: ours
+            .into_iter()
+            .map(Item::Ours)
+            .chain(additional.iter().map(Item::Additional))
+            .collect(),
     };
     // Serializing plain strings, maps and arrays cannot fail.
     serde_json::to_string(&doc).unwrap_or_default()
 }
 
-/// The restrictions of a trust policy this provider wrote (in any equivalent form), or `None`
-/// for any other policy.
+/// The restrictions of a trust policy this provider wrote (in any equivalent form), also when
+/// other statements follow its own (`additional_trust_statements`) that cannot take away what
+/// its own allow EKS Pod Identity: Allow statements, and Deny statements for other principals
+/// or actions. `None` for any other policy, and for one with a Deny statement that may refuse
+/// what the restrictions allow.
 pub fn parse(document: &str) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
-    let doc = policy_json::canonical(document).ok()?;
-    let statements = doc.get("Statement")?.as_array()?;
+    let parts = split(document, &[])?;
+    let harmless = !parts.others.iter().any(may_deny_pods);
+    parts.restrictions.filter(|_| harmless)
+}
+
+/// Whether a statement is a Deny that may apply to EKS Pod Identity's request: one whose
+/// principal may be `pods.eks.amazonaws.com` (everyone, the service, or a `NotPrincipal`) and
+/// whose actions may be `sts:AssumeRole` or `sts:TagSession` (a `NotAction` may).
+fn may_deny_pods(stmt: &Value) -> bool {
+    let deny = stmt
+        .get("Effect")
+        .and_then(Value::as_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("deny"));
+    let principal = match (stmt.get("Principal"), stmt.get("NotPrincipal")) {
+        (Some(p), None) => {
+            p.as_str() == Some("*")
+                || strings(p.get("AWS")).iter().any(|a| a == "*")
+                || strings(p.get("Service"))
+                    .iter()
+                    .any(|s| s == SERVICE_PRINCIPAL)
+        }
+        _ => true,
+    };
+    let action = match stmt.get("Action") {
+        Some(a) => strings(Some(a))
+            .iter()
+            .any(|pattern| ACTIONS.iter().any(|action| action_matches(pattern, action))),
+        None => true,
+    };
+    deny && principal && action
+}
+
+/// A trust policy read as the statements this resource writes and the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrustParts {
+    /// `allowed_clusters` and `allowed_service_accounts` (empty: unrestricted), when the
+    /// statements of the shape this resource writes are exactly the ones it writes for them;
+    /// `None` when there are no such statements, or they are not what it would write.
+    pub restrictions: Option<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Every other statement, as the document has it, in document order.
+    pub others: Vec<Value>,
+}
+
+/// Split a trust policy (JSON, or URL-encoded as IAM returns it) into the statements of the
+/// shape this resource writes and the others; `None` when it is not a policy document.
+/// Statements canonically equal to one of `known_others` (the additional statements of the
+/// configuration) count among the others whatever their shape.
+pub fn split(document: &str, known_others: &[Value]) -> Option<TrustParts> {
+    let doc: Value = serde_json::from_str(&policy_json::decode(document)).ok()?;
+    let statements = match doc.get("Statement")? {
+        Value::Array(items) => items.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => return None,
+    };
+    let known: Vec<Value> = known_others
+        .iter()
+        .map(policy_json::canonical_statement)
+        .collect();
+    let (ours, others): (Vec<Value>, Vec<Value>) = statements.into_iter().partition(|stmt| {
+        is_of_our_shape(stmt) && !known.contains(&policy_json::canonical_statement(stmt))
+    });
+    let restrictions = if ours.is_empty() {
+        None
+    } else {
+        let mut ours_only = doc.clone();
+        ours_only["Statement"] = Value::Array(ours);
+        restrictions_of(&ours_only)
+    };
+    Some(TrustParts {
+        restrictions,
+        others,
+    })
+}
+
+/// Whether a statement has the shape of one this resource writes: Allow, the service principal
+/// `pods.eks.amazonaws.com` alone, exactly `sts:AssumeRole` and `sts:TagSession`, and no
+/// condition but `StringLike` on the session tags the restrictions test.
+fn is_of_our_shape(stmt: &Value) -> bool {
+    let Value::Object(stmt) = stmt else {
+        return false;
+    };
+    let only = |map: &serde_json::Map<String, Value>, keys: &[&str]| {
+        map.keys().all(|k| keys.contains(&k.as_str()))
+    };
+    if !only(stmt, &["Effect", "Principal", "Action", "Condition"]) {
+        return false;
+    }
+    let principal_ok = match stmt.get("Principal") {
+        Some(Value::Object(p)) => {
+            only(p, &["Service"]) && strings(p.get("Service")) == [SERVICE_PRINCIPAL]
+        }
+        _ => false,
+    };
+    let actions: BTreeSet<String> = strings(stmt.get("Action"))
+        .iter()
+        .map(|a| a.to_ascii_lowercase())
+        .collect();
+    let ours: BTreeSet<String> = ACTIONS.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let condition_ok = match stmt.get("Condition") {
+        None => true,
+        Some(Value::Object(c)) => {
+            only(c, &["StringLike"])
+                && matches!(c.get("StringLike"), Some(Value::Object(like))
+                    if !like.is_empty() && only(like, &[CLUSTER_TAG, NAMESPACE_TAG, SERVICE_ACCOUNT_TAG]))
+        }
+        _ => false,
+    };
+    stmt.get("Effect").and_then(Value::as_str) == Some("Allow")
+        && principal_ok
+        && actions == ours
+        && condition_ok
+}
+
+/// The restrictions `doc` was generated from, when it is exactly a document [`generate`]
+/// writes (in any equivalent form).
+fn restrictions_of(doc: &Value) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+    let text = doc.to_string();
+    let canonical = policy_json::canonical(&text).ok()?;
+    let statements = canonical.get("Statement")?.as_array()?;
     let mut clusters = BTreeSet::new();
     let mut service_accounts = BTreeSet::new();
     for stmt in statements {
@@ -175,7 +318,7 @@ pub fn parse(document: &str) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
             _ => return None,
         }
     }
-    policy_json::equivalent(&generate(&clusters, &service_accounts), document)
+    policy_json::equivalent(&generate(&clusters, &service_accounts), &text)
         .then_some((clusters, service_accounts))
 }
 
@@ -192,7 +335,8 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 
 /// Whether a trust policy lets EKS Pod Identity assume the role: an Allow statement for the
 /// service principal `pods.eks.amazonaws.com` covering both `sts:AssumeRole` and
-/// `sts:TagSession`. The error says what is missing.
+/// `sts:TagSession`, and no Deny statement without conditions that refuses it either. The error
+/// says what is missing or which statement refuses.
 pub fn check_trusts_pod_identity(document: &str) -> Result<(), String> {
     let doc: Value = serde_json::from_str(&policy_json::decode(document))
         .map_err(|e| format!("the trust policy is not valid JSON ({e})"))?;
@@ -201,6 +345,20 @@ pub fn check_trusts_pod_identity(document: &str) -> Result<(), String> {
         Some(single @ Value::Object(_)) => vec![single.clone()],
         _ => return Err("the trust policy has no statements".into()),
     };
+    for (index, stmt) in statements.iter().enumerate() {
+        if let Some(action) = denies_pods_outright(stmt) {
+            let sid = stmt
+                .get("Sid")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(|s| format!(" ({s:?})"))
+                .unwrap_or_default();
+            return Err(format!(
+                "statement {}{sid} of the trust policy denies {SERVICE_PRINCIPAL} {action} without conditions",
+                index + 1
+            ));
+        }
+    }
     let mut trusted = BTreeSet::new();
     let mut allowed_actions: Vec<String> = Vec::new();
     let mut pods_trusted = false;
@@ -254,297 +412,41 @@ pub fn check_trusts_pod_identity(document: &str) -> Result<(), String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn set(items: &[&str]) -> BTreeSet<String> {
-        items.iter().map(|s| s.to_string()).collect()
+/// The action of EKS Pod Identity a Deny statement without conditions refuses it, if any: its
+/// `Principal` is everyone or names the service principal, and its `Action` covers the action
+/// (or its `NotAction` does not). Statements with conditions, and `NotPrincipal`, are left to the
+/// trust check of the associations, which knows the request.
+fn denies_pods_outright(stmt: &Value) -> Option<&'static str> {
+    let deny = stmt
+        .get("Effect")
+        .and_then(Value::as_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("deny"));
+    if !deny || stmt.get("Condition").is_some() {
+        return None;
     }
-
-    #[test]
-    fn restriction_patterns() {
-        for ok in ["shop-blue", "shop-*", "x?", "a_b"] {
-            assert!(check_cluster_pattern(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "shop.blue", "shop blue", &"c".repeat(101)] {
-            assert!(check_cluster_pattern(bad).is_err(), "{bad}");
-        }
-        for ok in [
-            "carts/carts",
-            "app/*",
-            "kube-system/ebs-csi",
-            "a/b.c",
-            "?/*",
-        ] {
-            assert!(check_service_account_pattern(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "carts",
-            "/carts",
-            "carts/",
-            "a/b/c",
-            "Carts/carts",
-            "a.b/c",
-            "a/B",
-        ] {
-            assert!(check_service_account_pattern(bad).is_err(), "{bad}");
-        }
+    let principal = stmt.get("Principal")?;
+    let everyone =
+        principal.as_str() == Some("*") || strings(principal.get("AWS")).iter().any(|a| a == "*");
+    if !everyone
+        && !strings(principal.get("Service"))
+            .iter()
+            .any(|s| s == SERVICE_PRINCIPAL)
+    {
+        return None;
     }
-
-    #[test]
-    fn unrestricted() {
-        assert_eq!(
-            generate(&set(&[]), &set(&[])),
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#
-        );
-    }
-
-    #[test]
-    fn clusters_only() {
-        assert_eq!(
-            generate(&set(&["shop-green", "shop-blue"]), &set(&[])),
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/eks-cluster-name":["shop-blue","shop-green"]}}}]}"#
-        );
-    }
-
-    #[test]
-    fn service_accounts_only() {
-        assert_eq!(
-            generate(&set(&[]), &set(&["carts/carts", "app/*"])),
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/kubernetes-namespace":"app","aws:RequestTag/kubernetes-service-account":"*"}}},{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/kubernetes-namespace":"carts","aws:RequestTag/kubernetes-service-account":"carts"}}}]}"#
-        );
-    }
-
-    #[test]
-    fn clusters_and_service_accounts() {
-        assert_eq!(
-            generate(&set(&["shop-*"]), &set(&["app/app-sa"])),
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/eks-cluster-name":["shop-*"],"aws:RequestTag/kubernetes-namespace":"app","aws:RequestTag/kubernetes-service-account":"app-sa"}}}]}"#
-        );
-    }
-
-    /// A small deterministic shuffler, so order-independence is checked over many orders.
-    fn shuffled(items: &[&str], seed: u64) -> Vec<String> {
-        let mut v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
-        let mut state = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        for i in (1..v.len()).rev() {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let j = (state >> 33) as usize % (i + 1);
-            v.swap(i, j);
-        }
-        v
-    }
-
-    #[test]
-    fn generator_is_deterministic_and_parses_back() {
-        let clusters = ["shop-blue", "shop-green", "shop-*", "x?"];
-        let accounts = [
-            "carts/carts",
-            "app/*",
-            "orders/orders-v2",
-            "kube-system/ebs-csi",
-        ];
-        let expected = generate(&set(&clusters), &set(&accounts));
-        for seed in 0..50 {
-            let c: BTreeSet<String> = shuffled(&clusters, seed).into_iter().collect();
-            let a: BTreeSet<String> = shuffled(&accounts, seed + 1000).into_iter().collect();
-            assert_eq!(generate(&c, &a), expected);
-        }
-        for (c, a) in [
-            (set(&[]), set(&[])),
-            (set(&clusters), set(&[])),
-            (set(&[]), set(&accounts)),
-            (set(&clusters), set(&accounts)),
-        ] {
-            let doc = generate(&c, &a);
-            assert!(serde_json::from_str::<Value>(&doc).is_ok());
-            assert_eq!(parse(&doc), Some((c, a)), "{doc}");
-        }
-    }
-
-    #[test]
-    fn equivalent_rewrites_parse_and_real_changes_do_not_match() {
-        let doc = generate(
-            &set(&["shop-blue", "shop-green"]),
-            &set(&["app/app-sa", "carts/carts"]),
-        );
-        let mut value: Value = serde_json::from_str(&doc).unwrap();
-        // Reorder statements, turn the action list around, the principal into a list.
-        let statements = value["Statement"].as_array_mut().unwrap();
-        statements.reverse();
-        for s in statements.iter_mut() {
-            s["Action"] = serde_json::json!(["sts:TagSession", "sts:AssumeRole"]);
-            s["Principal"]["Service"] = serde_json::json!(["pods.eks.amazonaws.com"]);
-        }
-        let rewritten = serde_json::to_string_pretty(&value).unwrap();
-        assert!(policy_json::equivalent(&doc, &rewritten));
-        assert!(parse(&rewritten).is_some());
-
-        let narrowed = doc.replace("\"shop-green\"", "\"shop-red\"");
-        assert!(!policy_json::equivalent(&doc, &narrowed));
-        let other_principal = doc.replace("pods.eks.amazonaws.com", "ec2.amazonaws.com");
-        assert_eq!(parse(&other_principal), None);
-        assert_eq!(parse(r#"{"Version":"2012-10-17","Statement":[]}"#), None);
-    }
-
-    /// A tiny deterministic random source for the rewrites below.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            self.0 >> 33
-        }
-
-        fn coin(&mut self) -> bool {
-            self.next().is_multiple_of(2)
-        }
-
-        fn shuffle(&mut self, items: &mut [Value]) {
-            for i in (1..items.len()).rev() {
-                let j = self.next() as usize % (i + 1);
-                items.swap(i, j);
-            }
-        }
-    }
-
-    /// A one-element list becomes its string and a string a one-element list, at random; lists
-    /// are shuffled.
-    fn reshape(value: &mut Value, rng: &mut Lcg) {
-        match value {
-            Value::Array(items) if items.len() == 1 && rng.coin() => *value = items[0].clone(),
-            Value::Array(items) => rng.shuffle(items),
-            Value::String(_) if rng.coin() => *value = Value::Array(vec![value.clone()]),
-            _ => {}
-        }
-    }
-
-    /// The same policy written another way: statements, actions and condition values in another
-    /// order, strings and one-element lists swapped, other whitespace.
-    fn equivalent_rewrite(doc: &str, rng: &mut Lcg) -> String {
-        let mut value: Value = serde_json::from_str(doc).unwrap();
-        if let Some(statements) = value["Statement"].as_array_mut() {
-            rng.shuffle(statements);
-            for stmt in statements.iter_mut() {
-                reshape(&mut stmt["Action"], rng);
-                reshape(&mut stmt["Principal"]["Service"], rng);
-                if let Some(like) = stmt
-                    .get_mut("Condition")
-                    .and_then(|c| c.get_mut("StringLike"))
-                    .and_then(Value::as_object_mut)
-                {
-                    for v in like.values_mut() {
-                        reshape(v, rng);
-                    }
-                }
-            }
-            if statements.len() == 1 && rng.coin() {
-                value["Statement"] = statements[0].clone();
-            }
-        }
-        if rng.coin() {
-            serde_json::to_string_pretty(&value).unwrap()
-        } else {
-            value.to_string()
-        }
-    }
-
-    /// The same policy with one real change.
-    fn real_change(doc: &str, rng: &mut Lcg) -> String {
-        let mut value: Value = serde_json::from_str(doc).unwrap();
-        if value["Statement"].is_object() {
-            value["Statement"] = Value::Array(vec![value["Statement"].clone()]);
-        }
-        let statements = value["Statement"].as_array_mut().unwrap();
-        let n = statements.len();
-        let stmt = &mut statements[rng.next() as usize % n];
-        match rng.next() % 7 {
-            0 => stmt["Action"] = json!(["sts:AssumeRole"]),
-            1 => stmt["Effect"] = json!("Deny"),
-            2 => stmt["Principal"]["Service"] = json!("ec2.amazonaws.com"),
-            3 => stmt["Condition"]["StringLike"][CLUSTER_TAG] = json!(["shop-red"]),
-            4 => stmt["Condition"]["StringLike"][NAMESPACE_TAG] = json!("other"),
-            // Not equivalent: IAM accepts "Allow" in exactly that case.
-            5 => stmt["Effect"] = json!("allow"),
-            _ => stmt["Condition"]["StringEquals"] = json!({"aws:RequestTag/team": "platform"}),
-        }
-        value.to_string()
-    }
-
-    #[test]
-    fn equivalence_holds_under_rewrites_and_fails_on_real_changes() {
-        let cases = [
-            (set(&[]), set(&[])),
-            (set(&["shop-blue", "shop-green", "shop-*"]), set(&[])),
-            (set(&[]), set(&["carts/carts", "app/*", "orders/orders"])),
-            (set(&["shop-?"]), set(&["carts/carts", "app/app-sa"])),
-        ];
-        let mut rng = Lcg(7);
-        for (clusters, accounts) in &cases {
-            let doc = generate(clusters, accounts);
-            for _ in 0..200 {
-                let rewritten = equivalent_rewrite(&doc, &mut rng);
-                assert!(
-                    policy_json::equivalent(&doc, &rewritten),
-                    "{doc}\n{rewritten}"
-                );
-                assert_eq!(
-                    parse(&rewritten),
-                    Some((clusters.clone(), accounts.clone())),
-                    "{rewritten}"
-                );
-                let changed = real_change(&rewritten, &mut rng);
-                assert!(!policy_json::equivalent(&doc, &changed), "{doc}\n{changed}");
-                assert_ne!(
-                    parse(&changed),
-                    Some((clusters.clone(), accounts.clone())),
-                    "{changed}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn pod_identity_trust_check_says_what_is_missing() {
-        let good = generate(&set(&[]), &set(&[]));
-        assert!(check_trusts_pod_identity(&good).is_ok());
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(&good, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        assert!(check_trusts_pod_identity(&encoded).is_ok());
-
-        let no_tag = good.replace(",\"sts:TagSession\"", "");
-        assert_eq!(
-            check_trusts_pod_identity(&no_tag).unwrap_err(),
-            "the trust policy allows pods.eks.amazonaws.com sts:AssumeRole but not sts:TagSession"
-        );
-        let ec2 = good.replace("pods.eks.amazonaws.com", "ec2.amazonaws.com");
-        assert_eq!(
-            check_trusts_pod_identity(&ec2).unwrap_err(),
-            "no Allow statement trusts the service principal pods.eks.amazonaws.com; it trusts: ec2.amazonaws.com"
-        );
-        let wildcard = r#"{"Statement":{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","pods.eks.amazonaws.com"]},"Action":"sts:*"}}"#;
-        assert!(check_trusts_pod_identity(wildcard).is_ok());
-        let deny = good.replace("Allow", "Deny");
-        assert!(check_trusts_pod_identity(&deny).is_err());
-        assert!(check_trusts_pod_identity("{").is_err());
-    }
-
-    #[test]
-    fn globs() {
-        assert!(action_matches("sts:*", "sts:TagSession"));
-        assert!(action_matches("*", "sts:AssumeRole"));
-        assert!(action_matches("STS:Assume?ole", "sts:AssumeRole"));
-        assert!(!action_matches("sts:Assume", "sts:AssumeRole"));
-        assert!(!action_matches("s3:*", "sts:AssumeRole"));
-    }
+    ACTIONS
+        .iter()
+        .copied()
+        .find(|action| match (stmt.get("Action"), stmt.get("NotAction")) {
+            (Some(a), None) => strings(Some(a))
+                .iter()
+                .any(|pattern| action_matches(pattern, action)),
+            (None, Some(n)) => !strings(Some(n))
+                .iter()
+                .any(|pattern| action_matches(pattern, action)),
+            _ => false,
+        })
 }
+
+#[cfg(test)]
+mod tests;

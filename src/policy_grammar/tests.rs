@@ -306,3 +306,168 @@ fn the_first_problem_is_reported_with_its_statement() {
         "{err}"
     );
 }
+
+/// The OIDC statement of an IRSA role.
+const OIDC: &str = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub":"system:serviceaccount:app:app-sa","oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:aud":"sts.amazonaws.com"}}}"#;
+
+/// A trust policy whose one statement is [`OIDC`] with `member` added or replaced, or removed
+/// when `member` is a bare element name.
+fn trust_with(member: &str) -> Value {
+    let mut statement: Value = serde_json::from_str(OIDC).unwrap();
+    if member.starts_with('"') {
+        let extra: Value = serde_json::from_str(&format!("{{{member}}}")).unwrap();
+        for (k, v) in extra.as_object().unwrap() {
+            statement[k] = v.clone();
+        }
+    } else {
+        statement.as_object_mut().unwrap().remove(member);
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]})
+}
+
+#[test]
+fn trust_policies_iam_accepts_pass() {
+    let good = [
+        policy(OIDC),
+        policy(
+            r#"{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringLike":{"aws:RequestTag/eks-cluster-name":["shop-*"]}}}"#,
+        ),
+        policy(
+            r#"{"Sid":"NoOthers","Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}"#,
+        ),
+        policy(r#"{"Effect":"Allow","Principal":"*","Action":"sts:*"}"#),
+        policy(
+            r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","111122223333"],"Service":"ec2.amazonaws.com"},"Action":"*"}"#,
+        ),
+        trust_with(r#""Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]"#),
+        policy(&format!("{OIDC},{}", OIDC.replace(":app-sa", ":other"))),
+    ];
+    for doc in good {
+        assert_eq!(check(&doc, PolicyKind::Trust), Ok(()), "{doc}");
+    }
+}
+
+#[test]
+fn trust_policies_iam_refuses_fail_with_what_to_write() {
+    let cases: Vec<(&str, Value, &[&str])> = vec![
+        (
+            "Resource",
+            trust_with(r#""Resource": "*""#),
+            &["\"Resource\"", "remove \"Resource\""],
+        ),
+        (
+            "NotResource",
+            trust_with(r#""NotResource": "arn:aws:s3:::x""#),
+            &["remove \"NotResource\""],
+        ),
+        (
+            "no principal",
+            trust_with("Principal"),
+            &["neither \"Principal\" nor \"NotPrincipal\"", "Federated"],
+        ),
+        (
+            "both principals",
+            trust_with(r#""NotPrincipal": {"AWS": "*"}"#),
+            &["both \"Principal\" and \"NotPrincipal\""],
+        ),
+        (
+            "NotPrincipal with Allow",
+            {
+                let mut doc = trust_with("Principal");
+                doc["Statement"][0]["NotPrincipal"] =
+                    json!({"AWS": "arn:aws:iam::111122223333:root"});
+                doc
+            },
+            &["\"NotPrincipal\" with \"Effect\": \"Allow\"", "\"Deny\""],
+        ),
+        (
+            "principal a service name",
+            trust_with(r#""Principal": "pods.eks.amazonaws.com""#),
+            &["\"pods.eks.amazonaws.com\"", "\"*\" or an object"],
+        ),
+        (
+            "principal type in another case",
+            trust_with(
+                r#""Principal": {"federated": "arn:aws:iam::111122223333:oidc-provider/x"}"#,
+            ),
+            &["case-sensitive", "write \"Federated\""],
+        ),
+        (
+            "unknown principal type",
+            trust_with(r#""Principal": {"Oidc": "x"}"#),
+            &[
+                "\"Oidc\"",
+                "\"AWS\", \"Federated\", \"Service\" or \"CanonicalUser\"",
+            ],
+        ),
+        (
+            "empty principal",
+            trust_with(r#""Principal": {}"#),
+            &["empty \"Principal\""],
+        ),
+        (
+            "principal ids empty",
+            trust_with(r#""Principal": {"Service": []}"#),
+            &["\"Service\" as a list", "non-empty list"],
+        ),
+        (
+            "action of another service",
+            trust_with(r#""Action": ["sts:AssumeRole", "s3:GetObject"]"#),
+            &["\"s3:GetObject\"", "only STS actions"],
+        ),
+        (
+            "action without service",
+            trust_with(r#""Action": "AssumeRole""#),
+            &["service prefix"],
+        ),
+        (
+            "no action",
+            trust_with("Action"),
+            &["neither \"Action\" nor \"NotAction\""],
+        ),
+        (
+            "lowercase Effect",
+            trust_with(r#""Effect": "allow""#),
+            &["write \"Allow\""],
+        ),
+        (
+            "unknown element",
+            trust_with(r#""Principals": "*""#),
+            &["\"Principals\"", "Principal or NotPrincipal"],
+        ),
+        (
+            "bad Sid",
+            trust_with(r#""Sid": "irsa-app""#),
+            &["write \"irsaapp\""],
+        ),
+        (
+            "condition value an object",
+            trust_with(r#""Condition": {"StringEquals": {"k": {"a": 1}}}"#),
+            &["\"k\"", "an object"],
+        ),
+        (
+            "statement not an object",
+            json!({"Statement": ["sts:AssumeRole"]}),
+            &["statement 1 is a string", "pods.eks.amazonaws.com"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, doc, words) in &cases {
+        match check(doc, PolicyKind::Trust) {
+            Ok(()) => failures.push(format!("{name}: accepted {doc}")),
+            Err(msg) => {
+                let missing: Vec<_> = words.iter().filter(|w| !msg.contains(**w)).collect();
+                if !missing.is_empty() {
+                    failures.push(format!("{name}: {msg:?} lacks {missing:?}"));
+                }
+                if !msg.ends_with('.') || msg.matches(". ").count() > 0 {
+                    failures.push(format!("{name}: not one sentence: {msg:?}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // A trust statement is not a permissions statement, and the other way round.
+    assert!(check(&policy(OIDC), PolicyKind::RoleInline).is_err());
+    assert!(check(&policy(ALLOW), PolicyKind::Trust).is_err());
+}

@@ -16,12 +16,32 @@
 //!   AssumeRoleForPodIdentity issued, in order ([`PodIdentitySession`]: `cluster`,
 //!   `namespace`, `serviceAccount`, `podName`, `associationId`, `roleArn`, `targetRoleArn`,
 //!   `assumedRoleArn`, `accessKeyId`, `sessionTags`).
-//! - `POST /_emulator/clusters`, `DELETE /_emulator/clusters/{name}`,
-//!   `GET /_emulator/clusters/{name}/associations`,
-//!   `POST /_emulator/clusters/{name}/addon-associations`, `POST /_emulator/credentials`,
-//!   `POST /_emulator/reset`: see the handlers below.
+//! - `POST /_emulator/clusters`: a cluster as CreateCluster makes it (`name`, `version`,
+//!   `tags`, `computeConfig`, `storageConfig`, `kubernetesNetworkConfig`, ...), plus
+//!   `"autoMode": true` for an EKS Auto Mode cluster with the console's settings; answers the
+//!   bare cluster. It is `CREATING` while the cluster creating delay runs.
+//! - `DELETE /_emulator/clusters/{name}`: the cluster is gone at once, with its associations and
+//!   add-ons.
+//! - `GET /_emulator/clusters/{name}/associations`: `{"associations": [...]}` in full.
+//! - `POST /_emulator/clusters/{name}/addon-associations`: an association owned by a made-up
+//!   add-on (`namespace`, `serviceAccount`, `roleArn`, `addonName`).
+//! - `GET /_emulator/clusters/{name}/addons`: `{"addons": [...]}`, every add-on as DescribeAddon
+//!   shows it.
+//! - `POST /_emulator/clusters/{name}/addons/{addonName}/health`: `{"status", "issues"?}` sets
+//!   the add-on's status (`ACTIVE`, `DEGRADED`, `CREATE_FAILED`, `UPDATE_FAILED`,
+//!   `DELETE_FAILED`) and `health.issues` (`[{"code", "message", "resourceIds"?}]`; absent: the
+//!   issue EKS reports for that status) now; answers the bare add-on.
+//! - `POST /_emulator/addon-faults`: how the next add-on create or update ends
+//!   ([`AddonFaultSpec`]), e.g. `{"status": "CREATE_FAILED", "addonName":
+//!   "eks-pod-identity-agent"}`; `DELETE` clears them.
+//! - `GET /_emulator/delays`: how long clusters and add-ons stay in their transitional states,
+//!   `{"addonCreatingMs", "addonUpdatingMs", "addonDeletingMs", "clusterCreatingMs",
+//!   "clusterDeletingMs"}`; `POST` changes any of them (also `addonMs` / `clusterMs` for all
+//!   three / both at once) and answers the new set. Reset restores the configured ones.
+//! - `POST /_emulator/credentials`, `POST /_emulator/reset`: see the handlers below.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -29,15 +49,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::api::parse_body;
-use crate::config::Credentials;
+use crate::config::{Credentials, Delays};
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::FaultSpec;
 use crate::state::Emulator;
 use crate::world::{
-    AddonAssociationRequest, CreateClusterRequest, MintTokenRequest, PodIdentitySession,
+    AddonAssociationRequest, AddonFaultSpec, AddonIssue, AddonStatus, AdminClusterRequest,
+    MintTokenRequest, PodIdentitySession,
 };
 
 pub fn router() -> Router<Arc<Emulator>> {
@@ -51,6 +73,16 @@ pub fn router() -> Router<Arc<Emulator>> {
             "/clusters/{name}/addon-associations",
             post(create_addon_association),
         )
+        .route("/clusters/{name}/addons", get(list_addons))
+        .route(
+            "/clusters/{name}/addons/{addon}/health",
+            post(set_addon_health),
+        )
+        .route(
+            "/addon-faults",
+            post(add_addon_fault).delete(clear_addon_faults),
+        )
+        .route("/delays", get(get_delays).post(set_delays))
         .route("/service-account-tokens", post(mint_token))
         .route("/pod-identity-sessions", get(list_sessions))
         .route("/credentials", post(add_credentials))
@@ -86,8 +118,8 @@ async fn clear_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
 
 /// Returns the bare cluster object (not wrapped in `{"cluster": …}`).
 async fn create_cluster(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
-    let result = parse_body::<CreateClusterRequest>(&body)
-        .and_then(|request| emulator.lock().world.create_cluster(request));
+    let result = parse_body::<AdminClusterRequest>(&body)
+        .and_then(|request| emulator.lock().world.create_cluster_as_admin(request));
     match result {
         Ok(cluster) => Json(cluster).into_response(),
         Err(err) => err.into_response(),
@@ -98,7 +130,7 @@ async fn delete_cluster(
     State(emulator): State<Arc<Emulator>>,
     Path(name): Path<String>,
 ) -> Response {
-    match emulator.lock().world.delete_cluster(&name) {
+    match emulator.lock().world.remove_cluster_now(&name) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(err) => err.into_response(),
     }
@@ -128,6 +160,129 @@ async fn create_addon_association(
     });
     match result {
         Ok(association) => Json(association).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn list_addons(State(emulator): State<Arc<Emulator>>, Path(name): Path<String>) -> Response {
+    match emulator.lock().world.addons(&name) {
+        Ok(addons) => Json(json!({ "addons": addons })).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddonHealthRequest {
+    status: AddonStatus,
+    #[serde(default)]
+    issues: Option<Vec<AddonIssue>>,
+}
+
+/// Returns the bare add-on object.
+async fn set_addon_health(
+    State(emulator): State<Arc<Emulator>>,
+    Path((name, addon)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let result = parse_body::<AddonHealthRequest>(&body).and_then(|request| {
+        emulator
+            .lock()
+            .world
+            .set_addon_health(&name, &addon, request.status, request.issues)
+    });
+    match result {
+        Ok(addon) => Json(addon).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn add_addon_fault(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+    let result = parse_body::<AddonFaultSpec>(&body)
+        .and_then(|spec| emulator.lock().world.add_addon_fault(spec));
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn clear_addon_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
+    emulator.lock().world.clear_addon_faults();
+    StatusCode::NO_CONTENT
+}
+
+/// The delays in milliseconds, as `GET /_emulator/delays` shows them and `POST` takes them.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DelaysMs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    addon_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cluster_ms: Option<u64>,
+    #[serde(default)]
+    addon_creating_ms: Option<u64>,
+    #[serde(default)]
+    addon_updating_ms: Option<u64>,
+    #[serde(default)]
+    addon_deleting_ms: Option<u64>,
+    #[serde(default)]
+    cluster_creating_ms: Option<u64>,
+    #[serde(default)]
+    cluster_deleting_ms: Option<u64>,
+}
+
+impl DelaysMs {
+    fn of(delays: Delays) -> DelaysMs {
+        let ms = |d: Duration| Some(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        DelaysMs {
+            addon_creating_ms: ms(delays.addon_creating),
+            addon_updating_ms: ms(delays.addon_updating),
+            addon_deleting_ms: ms(delays.addon_deleting),
+            cluster_creating_ms: ms(delays.cluster_creating),
+            cluster_deleting_ms: ms(delays.cluster_deleting),
+            ..DelaysMs::default()
+        }
+    }
+
+    /// `delays` with the fields this sets changed (the shorthands first, the single ones over
+    /// them).
+    fn apply(&self, mut delays: Delays) -> Delays {
+        let ms = Duration::from_millis;
+        if let Some(all) = self.addon_ms {
+            delays.set_addons(ms(all));
+        }
+        if let Some(all) = self.cluster_ms {
+            delays.set_clusters(ms(all));
+        }
+        let fields = [
+            (self.addon_creating_ms, &mut delays.addon_creating),
+            (self.addon_updating_ms, &mut delays.addon_updating),
+            (self.addon_deleting_ms, &mut delays.addon_deleting),
+            (self.cluster_creating_ms, &mut delays.cluster_creating),
+            (self.cluster_deleting_ms, &mut delays.cluster_deleting),
+        ];
+        for (value, field) in fields {
+            if let Some(value) = value {
+                *field = ms(value);
+            }
+        }
+        delays
+    }
+}
+
+async fn get_delays(State(emulator): State<Arc<Emulator>>) -> Response {
+    let delays = emulator.lock().world.delays();
+    Json(DelaysMs::of(delays)).into_response()
+}
+
+async fn set_delays(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+    match parse_body::<DelaysMs>(&body) {
+        Ok(change) => {
+            let mut inner = emulator.lock();
+            let delays = change.apply(inner.world.delays());
+            inner.world.set_delays(delays);
+            Json(DelaysMs::of(delays)).into_response()
+        }
         Err(err) => err.into_response(),
     }
 }

@@ -1,6 +1,7 @@
 //! What an emulator instance is started with.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -25,6 +26,41 @@ pub struct EmulatorConfig {
     /// whose trust policies AssumeRoleForPodIdentity evaluates. Without it the role check is
     /// skipped and AssumeRoleForPodIdentity answers that the emulator has no IAM.
     pub iam_endpoint: Option<String>,
+    /// How long clusters and add-ons stay in their transitional states.
+    pub delays: Delays,
+}
+
+/// How long an emulated cluster or add-on stays in a transitional state before it settles, as
+/// the real ones take minutes. Zero: a cluster is created `ACTIVE` and deleted at once; an
+/// add-on is answered `CREATING`/`UPDATING`/`DELETING` by the call that starts the change and
+/// has settled by the next request. Changed at runtime with `POST /_emulator/delays`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delays {
+    /// CreateAddon: `CREATING` until `ACTIVE` (or the outcome of an add-on fault).
+    pub addon_creating: Duration,
+    /// UpdateAddon: `UPDATING` (update `InProgress`) until `ACTIVE` (update `Successful`).
+    pub addon_updating: Duration,
+    /// DeleteAddon: `DELETING` until gone.
+    pub addon_deleting: Duration,
+    /// CreateCluster: `CREATING` until `ACTIVE`.
+    pub cluster_creating: Duration,
+    /// DeleteCluster: `DELETING` until gone.
+    pub cluster_deleting: Duration,
+}
+
+impl Delays {
+    /// The same delay for the three add-on transitions.
+    pub fn set_addons(&mut self, delay: Duration) {
+        self.addon_creating = delay;
+        self.addon_updating = delay;
+        self.addon_deleting = delay;
+    }
+
+    /// The same delay for both cluster transitions.
+    pub fn set_clusters(&mut self, delay: Duration) {
+        self.cluster_creating = delay;
+        self.cluster_deleting = delay;
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -36,6 +72,7 @@ impl Default for EmulatorConfig {
             credentials: vec![Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None)],
             sts_endpoint: None,
             iam_endpoint: None,
+            delays: Delays::default(),
         }
     }
 }

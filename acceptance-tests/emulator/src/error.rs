@@ -92,6 +92,7 @@ pub struct ApiError {
     pub message: String,
     pub cluster_name: Option<String>,
     pub association_id: Option<String>,
+    pub addon_name: Option<String>,
 }
 
 impl ApiError {
@@ -101,6 +102,7 @@ impl ApiError {
             message: message.into(),
             cluster_name: None,
             association_id: None,
+            addon_name: None,
         }
     }
 
@@ -133,6 +135,22 @@ impl ApiError {
         .with_association(association_id)
     }
 
+    /// DescribeAddon and friends on an add-on the cluster does not have. Wording from the EKS
+    /// user guide ("No addon: name-of-addon found in cluster: my-cluster").
+    pub fn addon_not_found(cluster: &str, addon_name: &str) -> Self {
+        Self::new(
+            ErrorKind::ResourceNotFound,
+            format!("No addon: {addon_name} found in cluster: {cluster}"),
+        )
+        .with_cluster(cluster)
+        .with_addon(addon_name)
+    }
+
+    pub fn with_addon(mut self, addon_name: &str) -> Self {
+        self.addon_name = Some(addon_name.to_owned());
+        self
+    }
+
     pub fn with_cluster(mut self, cluster: &str) -> Self {
         self.cluster_name = Some(cluster.to_owned());
         self
@@ -152,6 +170,9 @@ impl ApiError {
         }
         if let Some(id) = &self.association_id {
             body.insert("associationId".into(), json!(id));
+        }
+        if let Some(addon) = &self.addon_name {
+            body.insert("addonName".into(), json!(addon));
         }
         Value::Object(body)
     }

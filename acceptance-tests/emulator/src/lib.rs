@@ -1,9 +1,18 @@
 //! An EKS API emulator speaking the real rest-json wire protocol, for the pod identity
-//! association operations and the cluster operations they depend on, and for the EKS Auth API
+//! association operations, the cluster operations they depend on, the EKS add-on operations
+//! (Create/Describe/Update/DeleteAddon, ListAddons, DescribeUpdate, DescribeAddonVersions,
+//! DescribeAddonConfiguration, with add-on-owned associations), and for the EKS Auth API
 //! (`AssumeRoleForPodIdentity`, with service-account tokens minted by the admin interface, trust
 //! policies read from IAM and evaluated by the emulator, credentials from STS). Requests must carry a valid
 //! SigV4 signature made with credentials the emulator knows. An admin interface under
 //! `/_emulator/` shows the requests, injects faults and changes the emulated world directly.
+//!
+//! Clusters (`CREATING`, `DELETING`) and add-ons (`CREATING`, `UPDATING`, `DELETING`) stay in
+//! their transitional states for the [`Delays`] of the configuration, changed at runtime with
+//! `POST /_emulator/delays`; add-on faults (`POST /_emulator/addon-faults`) make a create or
+//! update end `CREATE_FAILED`, `UPDATE_FAILED` or `DEGRADED` with health issues. The add-ons,
+//! their versions and configuration schemas are fixed data (`eks-pod-identity-agent`,
+//! `aws-ebs-csi-driver`, `vpc-cni` on Kubernetes 1.29 to 1.33).
 //!
 //! Use [`EmulatorHandle::start`] from tests, or [`serve`] on a listener you bound yourself;
 //! [`client`] has what tests need to talk to it. [`FaultProxy`] puts the same kind of faults in
@@ -11,6 +20,7 @@
 
 mod admin;
 mod api;
+mod catalog;
 pub mod client;
 mod config;
 mod connection;
@@ -21,6 +31,7 @@ mod faults;
 mod handle;
 mod http;
 mod iam_sts;
+mod json_schema;
 mod operation;
 pub mod proxy;
 mod request_log;
@@ -29,6 +40,6 @@ mod state;
 mod validation;
 mod world;
 
-pub use config::{Credentials, EmulatorConfig};
+pub use config::{Credentials, Delays, EmulatorConfig};
 pub use handle::{serve, EmulatorHandle};
 pub use proxy::FaultProxy;

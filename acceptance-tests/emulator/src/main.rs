@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use eks_emulator::client::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
@@ -12,9 +13,10 @@ const USAGE: &str = "\
 Usage: eks-emulator [--port N] [--account-id ID] [--region R]
                     [--access-key-id KEY --secret-access-key SECRET]
                     [--iam-endpoint URL] [--sts-endpoint URL]
+                    [--addon-delay-ms N] [--cluster-delay-ms N]
 
-Serves an EKS API emulator (pod identity associations, clusters, tags, and the EKS Auth API's
-AssumeRoleForPodIdentity) on 127.0.0.1. Prints the base URL (http://127.0.0.1:PORT) on one
+Serves an EKS API emulator (pod identity associations, clusters, add-ons, tags, and the EKS Auth
+API's AssumeRoleForPodIdentity) on 127.0.0.1. Prints the base URL (http://127.0.0.1:PORT) on one
 line once listening, then serves until SIGINT or SIGTERM. Admin endpoints live under
 /_emulator/ (POST /_emulator/service-account-tokens mints the pod tokens AssumeRoleForPodIdentity
 takes; GET /_emulator/pod-identity-sessions lists the credentials it issued).
@@ -43,6 +45,10 @@ Options:
   --iam-endpoint URL          check roles in, and read trust policies from, the IAM (moto) at URL
   --sts-endpoint URL          also accept temporary credentials issued by the STS (moto) at URL,
                               and get pod credentials from it
+  --addon-delay-ms N          how long an add-on stays CREATING, UPDATING or DELETING
+                              (default 0: settled by the next request)
+  --cluster-delay-ms N        how long a cluster stays CREATING or DELETING (default 0: none)
+                              Both can be changed at runtime with POST /_emulator/delays.
   -h, --help                  print this help";
 
 struct Options {
@@ -94,11 +100,20 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<Option<O
             "--secret-access-key" => secret = value()?,
             "--sts-endpoint" => options.config.sts_endpoint = Some(http_url(&flag, value()?)?),
             "--iam-endpoint" => options.config.iam_endpoint = Some(http_url(&flag, value()?)?),
+            "--addon-delay-ms" => options.config.delays.set_addons(millis(&flag, value()?)?),
+            "--cluster-delay-ms" => options.config.delays.set_clusters(millis(&flag, value()?)?),
             other => bail!("unknown argument {other:?}"),
         }
     }
     options.config.credentials = vec![Credentials::new(&access_key_id, &secret, None)];
     Ok(Some(options))
+}
+
+fn millis(flag: &str, raw: String) -> anyhow::Result<Duration> {
+    let ms = raw
+        .parse::<u64>()
+        .with_context(|| format!("{flag}: {raw:?} is not a number of milliseconds"))?;
+    Ok(Duration::from_millis(ms))
 }
 
 fn http_url(flag: &str, url: String) -> anyhow::Result<String> {
@@ -203,5 +218,16 @@ mod tests {
         let defaults = parse(&[]).expect("valid").expect("not help");
         assert_eq!(defaults.config.iam_endpoint, None);
         assert!(USAGE.contains("--iam-endpoint"));
+    }
+
+    #[test]
+    fn delays_are_milliseconds() {
+        let options = parse(&["--addon-delay-ms", "250", "--cluster-delay-ms=40"])
+            .expect("valid")
+            .expect("not help");
+        let delays = options.config.delays;
+        assert_eq!(delays.addon_updating, Duration::from_millis(250));
+        assert_eq!(delays.cluster_deleting, Duration::from_millis(40));
+        assert!(parse(&["--addon-delay-ms", "soon"]).is_err());
     }
 }

@@ -49,6 +49,14 @@ operations! {
     DescribePodIdentityAssociation: GET "/clusters/{name}/pod-identity-associations/{associationId}";
     UpdatePodIdentityAssociation: POST "/clusters/{name}/pod-identity-associations/{associationId}";
     DeletePodIdentityAssociation: DELETE "/clusters/{name}/pod-identity-associations/{associationId}";
+    CreateAddon: POST "/clusters/{name}/addons";
+    ListAddons: GET "/clusters/{name}/addons";
+    DescribeAddon: GET "/clusters/{name}/addons/{addonName}";
+    DeleteAddon: DELETE "/clusters/{name}/addons/{addonName}";
+    UpdateAddon: POST "/clusters/{name}/addons/{addonName}/update";
+    DescribeUpdate: GET "/clusters/{name}/updates/{updateId}";
+    DescribeAddonVersions: GET "/addons/supported-versions";
+    DescribeAddonConfiguration: GET "/addons/configuration-schemas";
     TagResource: POST "/tags/{*resourceArn}";
     UntagResource: DELETE "/tags/{*resourceArn}";
     ListTagsForResource: GET "/tags/{*resourceArn}";
@@ -111,6 +119,11 @@ mod tests {
             Some(Operation::TagResource)
         );
         assert_eq!(Operation::from_name("DescribeNothing"), None);
+        let update = "/clusters/{name}/addons/{addonName}/update";
+        assert_eq!(
+            Operation::identify(&Method::POST, update),
+            Some(Operation::UpdateAddon)
+        );
         let eks_auth = "/clusters/{name}/assume-role-for-pod-identity";
         let operation = Operation::identify(&Method::POST, eks_auth);
         assert_eq!(operation, Some(Operation::AssumeRoleForPodIdentity));

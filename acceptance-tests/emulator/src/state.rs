@@ -2,6 +2,7 @@
 //! world, the injected faults, the request log and the credentials it knows.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use crate::config::EmulatorConfig;
 use crate::credentials::KnownCredentials;
@@ -29,7 +30,7 @@ pub struct Inner {
 impl Inner {
     fn new(config: &EmulatorConfig) -> Self {
         Inner {
-            world: World::new(&config.account_id, &config.region),
+            world: World::new(&config.account_id, &config.region, config.delays),
             faults: FaultQueue::default(),
             log: RequestLog::default(),
             credentials: KnownCredentials::new(config.credentials.iter().cloned()),
@@ -54,9 +55,12 @@ impl Emulator {
     }
 
     /// The state stays consistent even if a handler panicked (every operation checks before it
-    /// mutates), so a poisoned lock is still usable.
+    /// mutates), so a poisoned lock is still usable. Clusters and add-ons whose transitional
+    /// state has run its time settle first, so whoever locks sees the world as of now.
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.world.settle(Instant::now());
+        inner
     }
 
     pub fn next_request_seq(&self) -> u64 {

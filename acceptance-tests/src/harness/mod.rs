@@ -168,8 +168,57 @@ impl Stack {
         admin(self.eks_admin.create_cluster(name))
     }
 
+    /// Create a cluster from a whole emulator admin request: CreateCluster's members (`name`,
+    /// `version`, `tags`, `computeConfig`, ...) and `"autoMode": true`, e.g.
+    /// `json!({"name": "shop-blue", "version": "1.30"})`.
+    pub fn create_cluster_with(&self, request: Value) -> Value {
+        admin(self.eks_admin.create_cluster_with(&request))
+    }
+
+    /// Create an EKS Auto Mode cluster (the Pod Identity Agent is built in).
+    pub fn create_auto_mode_cluster(&self, name: &str) -> Value {
+        admin(self.eks_admin.create_auto_mode_cluster(name))
+    }
+
+    /// Delete a cluster at once, with its associations and add-ons.
     pub fn delete_cluster(&self, name: &str) {
         admin(self.eks_admin.delete_cluster(name))
+    }
+
+    /// Full add-on objects of a cluster, as DescribeAddon returns them.
+    pub fn addons(&self, cluster: &str) -> Vec<Value> {
+        admin(self.eks_admin.addons(cluster))
+    }
+
+    /// Set an add-on's status and health issues now, e.g. `("DEGRADED", None)` for the issue EKS
+    /// reports for a degraded add-on, `("ACTIVE", None)` to heal it.
+    pub fn set_addon_health(
+        &self,
+        cluster: &str,
+        addon: &str,
+        status: &str,
+        issues: Option<Value>,
+    ) -> Value {
+        admin(
+            self.eks_admin
+                .set_addon_health(cluster, addon, status, issues.as_ref()),
+        )
+    }
+
+    /// Decide how the next add-on create or update ends, e.g.
+    /// `json!({"status": "CREATE_FAILED", "addonName": "eks-pod-identity-agent"})`.
+    pub fn inject_addon_fault(&self, fault: Value) {
+        admin(self.eks_admin.add_addon_fault(&fault))
+    }
+
+    pub fn clear_addon_faults(&self) {
+        admin(self.eks_admin.clear_addon_faults())
+    }
+
+    /// Change how long clusters and add-ons stay CREATING/UPDATING/DELETING, e.g.
+    /// `json!({"addonMs": 300})`; the delays now in force.
+    pub fn set_eks_delays(&self, delays: Value) -> Value {
+        admin(self.eks_admin.set_delays(&delays))
     }
 
     /// Full association objects of a cluster, as DescribePodIdentityAssociation returns them.

@@ -75,7 +75,10 @@ pub async fn delete(
 /// request does not exist"). Asked before the world is locked; the world decides where in its
 /// checks the answer counts (after validation and injected faults). Not asked without an IAM
 /// endpoint, or for a role ARN that validation will refuse anyway.
-async fn role_in_iam(emulator: &Emulator, role_arn: Option<&str>) -> Result<RoleInIam, ApiError> {
+pub(super) async fn role_in_iam(
+    emulator: &Emulator,
+    role_arn: Option<&str>,
+) -> Result<RoleInIam, ApiError> {
     let Some(role_arn) = role_arn else {
         return Ok(RoleInIam::Unchecked);
     };

@@ -3,6 +3,7 @@
 //! faults.
 //! Requests no operation matches answer `UnknownOperationException`, after the signature check.
 
+mod addons;
 mod associations;
 mod clusters;
 mod extract;
@@ -39,6 +40,14 @@ fn handler(operation: Operation) -> MethodRouter<Arc<Emulator>> {
         Operation::DescribePodIdentityAssociation => on(filter, associations::describe),
         Operation::UpdatePodIdentityAssociation => on(filter, associations::update),
         Operation::DeletePodIdentityAssociation => on(filter, associations::delete),
+        Operation::CreateAddon => on(filter, addons::create),
+        Operation::ListAddons => on(filter, addons::list),
+        Operation::DescribeAddon => on(filter, addons::describe),
+        Operation::DeleteAddon => on(filter, addons::delete),
+        Operation::UpdateAddon => on(filter, addons::update),
+        Operation::DescribeUpdate => on(filter, addons::describe_update),
+        Operation::DescribeAddonVersions => on(filter, addons::describe_versions),
+        Operation::DescribeAddonConfiguration => on(filter, addons::describe_configuration),
         Operation::TagResource => on(filter, tags::tag),
         Operation::UntagResource => on(filter, tags::untag),
         Operation::ListTagsForResource => on(filter, tags::list),
@@ -92,12 +101,13 @@ async fn unknown_operation(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-/// `arn:<p>:eks:<region>:<account>:cluster/<name>` or `…:podidentityassociation/<name>/<id>`.
+/// `arn:<p>:eks:<region>:<account>:cluster/<name>`, `…:podidentityassociation/<name>/<id>` or
+/// `…:addon/<name>/<addon>/<uuid>`.
 fn cluster_of_arn(arn: &str) -> Option<String> {
     let resource = arn.splitn(6, ':').nth(5)?;
     let mut parts = resource.split('/');
     match parts.next()? {
-        "cluster" | "podidentityassociation" => parts.next().map(str::to_owned),
+        "cluster" | "podidentityassociation" | "addon" => parts.next().map(str::to_owned),
         _ => None,
     }
 }
@@ -125,5 +135,7 @@ mod tests {
         let arn = "arn:aws:eks:eu-west-1:123456789012:podidentityassociation/c1/a-1";
         assert_eq!(cluster_of_arn(arn).as_deref(), Some("c1"));
         assert_eq!(cluster_of_arn("arn:aws:s3:::bucket"), None);
+        let addon = "arn:aws:eks:eu-west-1:123456789012:addon/c2/vpc-cni/9ec6cfbd-8c9f-7ff4-fd26-640dda75bcea";
+        assert_eq!(cluster_of_arn(addon).as_deref(), Some("c2"));
     }
 }

@@ -31,7 +31,70 @@ impl Admin {
         )
     }
 
-    /// Deletes cluster `name` with its associations.
+    /// Creates a cluster from a whole admin request: what CreateCluster takes (`name`,
+    /// `version`, `tags`, `computeConfig`, `storageConfig`, `kubernetesNetworkConfig`, ...)
+    /// and `"autoMode": true`; the bare cluster object.
+    pub fn create_cluster_with(&self, request: &Value) -> Result<Value, ClientError> {
+        self.expect_success("POST", "/_emulator/clusters", Some(request))
+    }
+
+    /// Creates an EKS Auto Mode cluster `name` (compute, block storage and load balancing on,
+    /// both node pools); the bare cluster object.
+    pub fn create_auto_mode_cluster(&self, name: &str) -> Result<Value, ClientError> {
+        self.create_cluster_with(&json!({ "name": name, "autoMode": true }))
+    }
+
+    /// Every add-on of a cluster in full, as DescribeAddon returns them.
+    pub fn addons(&self, cluster: &str) -> Result<Vec<Value>, ClientError> {
+        let path = format!("/_emulator/clusters/{cluster}/addons");
+        let body = self.expect_success("GET", &path, None)?;
+        Ok(array(&body, "addons"))
+    }
+
+    /// Sets an add-on's `status` (`ACTIVE`, `DEGRADED`, `CREATE_FAILED`, `UPDATE_FAILED`,
+    /// `DELETE_FAILED`) and `health.issues` now (`None`: the issue EKS reports for that status;
+    /// none for `ACTIVE`); the bare add-on.
+    pub fn set_addon_health(
+        &self,
+        cluster: &str,
+        addon: &str,
+        status: &str,
+        issues: Option<&Value>,
+    ) -> Result<Value, ClientError> {
+        let path = format!("/_emulator/clusters/{cluster}/addons/{addon}/health");
+        let mut body = json!({ "status": status });
+        if let Some(issues) = issues {
+            body["issues"] = issues.clone();
+        }
+        self.expect_success("POST", &path, Some(&body))
+    }
+
+    /// Registers an add-on fault: how the next create or update ends, e.g.
+    /// `json!({"status": "CREATE_FAILED", "addonName": "eks-pod-identity-agent"})`.
+    pub fn add_addon_fault(&self, fault: &Value) -> Result<(), ClientError> {
+        self.expect_success("POST", "/_emulator/addon-faults", Some(fault))
+            .map(drop)
+    }
+
+    pub fn clear_addon_faults(&self) -> Result<(), ClientError> {
+        self.expect_success("DELETE", "/_emulator/addon-faults", None)
+            .map(drop)
+    }
+
+    /// How long clusters and add-ons stay in their transitional states:
+    /// `{"addonCreatingMs", "addonUpdatingMs", "addonDeletingMs", "clusterCreatingMs",
+    /// "clusterDeletingMs"}`.
+    pub fn delays(&self) -> Result<Value, ClientError> {
+        self.expect_success("GET", "/_emulator/delays", None)
+    }
+
+    /// Changes some delays (the fields of [`Self::delays`], or `addonMs` / `clusterMs` for all
+    /// of a kind), e.g. `json!({"addonMs": 300})`; the delays now in force.
+    pub fn set_delays(&self, delays: &Value) -> Result<Value, ClientError> {
+        self.expect_success("POST", "/_emulator/delays", Some(delays))
+    }
+
+    /// Deletes cluster `name` at once, with its associations and add-ons.
     pub fn delete_cluster(&self, name: &str) -> Result<(), ClientError> {
         let path = format!("/_emulator/clusters/{name}");
         self.expect_success("DELETE", &path, None).map(drop)

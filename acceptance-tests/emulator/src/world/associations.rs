@@ -29,15 +29,36 @@ pub enum RoleInIam {
 }
 
 /// The fields of a new association, after validation.
-struct NewAssociation {
-    namespace: String,
-    service_account: String,
-    role_arn: String,
-    tags: Tags,
-    owner_arn: Option<String>,
-    disable_session_tags: bool,
-    target_role_arn: Option<String>,
-    policy: Option<String>,
+pub(super) struct NewAssociation {
+    pub namespace: String,
+    pub service_account: String,
+    pub role_arn: String,
+    pub tags: Tags,
+    pub owner_arn: Option<String>,
+    pub disable_session_tags: bool,
+    pub target_role_arn: Option<String>,
+    pub policy: Option<String>,
+}
+
+impl NewAssociation {
+    /// An association an EKS add-on creates for one of its service accounts.
+    pub(super) fn owned(
+        namespace: &str,
+        service_account: &str,
+        role_arn: &str,
+        owner_arn: &str,
+    ) -> Self {
+        NewAssociation {
+            namespace: namespace.to_owned(),
+            service_account: service_account.to_owned(),
+            role_arn: role_arn.to_owned(),
+            tags: Tags::new(),
+            owner_arn: Some(owner_arn.to_owned()),
+            disable_session_tags: false,
+            target_role_arn: None,
+            policy: None,
+        }
+    }
 }
 
 impl World {
@@ -48,7 +69,7 @@ impl World {
         faults: &mut FaultQueue,
         role_in_iam: RoleInIam,
     ) -> Result<Association, ApiError> {
-        self.cluster(cluster_name)?;
+        self.active_cluster(cluster_name)?;
         let key = IdempotencyKey::take(
             Operation::CreatePodIdentityAssociation,
             cluster_name,
@@ -122,7 +143,9 @@ impl World {
         faults: &mut FaultQueue,
         role_in_iam: RoleInIam,
     ) -> Result<Association, ApiError> {
-        let current = self.cluster(cluster_name)?.association(association_id)?;
+        let current = self
+            .active_cluster(cluster_name)?
+            .association(association_id)?;
         refuse_if_owned(current)?;
 
         if let Some(role_arn) = &request.role_arn {
@@ -199,6 +222,7 @@ impl World {
         cluster_name: &str,
         association_id: &str,
     ) -> Result<Association, ApiError> {
+        self.active_cluster(cluster_name)?;
         let cluster = self.cluster_mut(cluster_name)?;
         let index = cluster
             .associations
@@ -256,7 +280,7 @@ impl World {
     }
 
     /// The role must be an IAM role ARN in the cluster's account.
-    fn check_role_arn(&self, role_arn: &str) -> Result<(), ApiError> {
+    pub(super) fn check_role_arn(&self, role_arn: &str) -> Result<(), ApiError> {
         let role = parse_role_arn("roleArn", role_arn)?;
         if role.account_id != self.account_id {
             return Err(ApiError::invalid_parameter(format!(
@@ -303,7 +327,7 @@ impl World {
     }
 
     /// One association per namespace/service account, at most 5,000 per cluster.
-    fn check_can_add(
+    pub(super) fn check_can_add(
         &self,
         cluster_name: &str,
         namespace: &str,
@@ -332,7 +356,7 @@ impl World {
         Ok(())
     }
 
-    fn insert_association(
+    pub(super) fn insert_association(
         &mut self,
         cluster_name: &str,
         new: NewAssociation,
@@ -382,7 +406,7 @@ fn refuse_if_owned(association: &Association) -> Result<(), ApiError> {
     }
 }
 
-fn role_not_found() -> ApiError {
+pub(super) fn role_not_found() -> ApiError {
     ApiError::invalid_parameter("Role provided in the request does not exist")
 }
 

@@ -1,14 +1,21 @@
-//! Clusters: created through the API or the admin interface, listed in name order.
+//! Clusters: created through the API or the admin interface, listed in name order. With a
+//! creating (deleting) delay, a cluster is `CREATING` (`DELETING`) until it has passed.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::cluster_config::{auto_mode_defaults, ClusterConfig};
 use super::{invalid_next_token, now, required, Cluster, Cursor, PageRequest, World};
 use crate::error::{ApiError, ErrorKind};
 use crate::validation::{check_cluster_name, check_tags, parse_role_arn};
-use crate::world::CreateClusterRequest;
+use crate::world::{AdminClusterRequest, CreateClusterRequest};
 
 const DEFAULT_KUBERNETES_VERSION: &str = "1.31";
+/// The Kubernetes versions CreateCluster accepts (those the add-on catalog covers).
+pub const KUBERNETES_VERSIONS: [&str; 5] = ["1.29", "1.30", "1.31", "1.32", "1.33"];
 
 impl World {
     pub fn create_cluster(&mut self, request: CreateClusterRequest) -> Result<Cluster, ApiError> {
@@ -17,6 +24,20 @@ impl World {
         if let Some(role_arn) = &request.role_arn {
             parse_role_arn("roleArn", role_arn)?;
         }
+        let version = request
+            .version
+            .unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.to_owned());
+        if !KUBERNETES_VERSIONS.contains(&version.as_str()) {
+            // EKS's wording for a version it does not offer.
+            return Err(ApiError::invalid_parameter(format!(
+                "unsupported Kubernetes version {version}"
+            )));
+        }
+        let config = ClusterConfig::new(
+            request.kubernetes_network_config,
+            request.compute_config,
+            request.storage_config,
+        )?;
         let tags = request.tags.unwrap_or_default();
         check_tags(&tags, ErrorKind::InvalidParameter)?;
         if self.clusters.contains_key(&name) {
@@ -26,30 +47,58 @@ impl World {
             )
             .with_cluster(&name));
         }
+        // AWS answers CreateCluster with CREATING; without a creating delay the emulator's
+        // clusters are ACTIVE at once.
+        let delay = self.delays.cluster_creating;
+        let (status, settles_at) = if delay.is_zero() {
+            ("ACTIVE", None)
+        } else {
+            ("CREATING", Some(Instant::now() + delay))
+        };
         let cluster = Cluster {
             arn: format!(
                 "arn:aws:eks:{}:{}:cluster/{name}",
                 self.region, self.account_id
             ),
             created_at: now(),
-            version: request
-                .version
-                .unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.to_owned()),
+            version,
             endpoint: format!(
                 "https://{}.gr7.{}.eks.amazonaws.com",
                 Uuid::new_v4().simple().to_string().to_ascii_uppercase(),
                 self.region
             ),
             role_arn: request.role_arn,
-            status: "ACTIVE",
+            status,
             tags,
             platform_version: "eks.1".to_owned(),
             resources_vpc_config: request.resources_vpc_config,
+            kubernetes_network_config: config.kubernetes_network_config,
+            compute_config: config.compute_config,
+            storage_config: config.storage_config,
             associations: Vec::new(),
+            addons: BTreeMap::new(),
+            settles_at,
             name: name.clone(),
         };
         self.clusters.insert(name, cluster.clone());
         Ok(cluster)
+    }
+
+    /// Admin: CreateCluster, with the `autoMode` shortcut.
+    pub fn create_cluster_as_admin(
+        &mut self,
+        request: AdminClusterRequest,
+    ) -> Result<Cluster, ApiError> {
+        let mut cluster = request.cluster;
+        if request.auto_mode {
+            auto_mode_defaults(
+                &self.account_id,
+                &mut cluster.kubernetes_network_config,
+                &mut cluster.compute_config,
+                &mut cluster.storage_config,
+            );
+        }
+        self.create_cluster(cluster)
     }
 
     pub fn describe_cluster(&self, name: &str) -> Result<Cluster, ApiError> {
@@ -62,7 +111,7 @@ impl World {
             None => None,
             Some(token) => match self.cursor(token)? {
                 Cursor::Clusters { after } => Some(after.clone()),
-                Cursor::Associations { .. } => return Err(invalid_next_token()),
+                _ => return Err(invalid_next_token()),
             },
         };
         let mut names = self
@@ -81,18 +130,41 @@ impl World {
         Ok(body)
     }
 
-    /// Removes the cluster with all its associations, their tags and the idempotency tokens used
-    /// on it.
+    /// Starts deleting the cluster: `DELETING` until the deleting delay has passed, then gone with
+    /// all its associations, add-ons, their tags and the idempotency tokens used on it. Without a
+    /// delay it is gone at once (the answer still says `DELETING`, as EKS's does). Deleting a
+    /// cluster already `DELETING` answers it as it is (the API reference is silent on this case).
     pub fn delete_cluster(&mut self, name: &str) -> Result<Cluster, ApiError> {
-        let mut cluster = self
-            .clusters
-            .remove(name)
-            .ok_or_else(|| ApiError::cluster_not_found(name))?;
-        self.forget_tokens_of(name);
-        self.cursors.retain(
-            |_, cursor| !matches!(cursor, Cursor::Associations { cluster, .. } if cluster == name),
-        );
+        let delay = self.delays.cluster_deleting;
+        let cluster = self.cluster_mut(name)?;
+        if cluster.status == "DELETING" {
+            return Ok(cluster.clone());
+        }
         cluster.status = "DELETING";
-        Ok(cluster)
+        if delay.is_zero() {
+            let cluster = cluster.clone();
+            self.remove_cluster(name);
+            return Ok(cluster);
+        }
+        cluster.settles_at = Some(Instant::now() + delay);
+        Ok(cluster.clone())
+    }
+
+    /// Admin: the cluster is gone now, whatever its state.
+    pub fn remove_cluster_now(&mut self, name: &str) -> Result<(), ApiError> {
+        self.cluster(name)?;
+        self.remove_cluster(name);
+        Ok(())
+    }
+
+    pub(super) fn remove_cluster(&mut self, name: &str) {
+        self.clusters.remove(name);
+        self.forget_tokens_of(name);
+        self.cursors.retain(|_, cursor| match cursor {
+            Cursor::Associations { cluster, .. } | Cursor::Addons { cluster, .. } => {
+                cluster != name
+            }
+            _ => true,
+        });
     }
 }

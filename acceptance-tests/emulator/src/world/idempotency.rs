@@ -92,5 +92,6 @@ impl World {
     /// Tokens used on a cluster go with it.
     pub(super) fn forget_tokens_of(&mut self, cluster: &str) {
         self.idempotency.retain(|key, _| key.cluster != cluster);
+        self.addon_tokens.retain(|key, _| key.cluster != cluster);
     }
 }

@@ -1,10 +1,14 @@
-//! The emulated EKS control plane: clusters, their pod identity associations, tags, idempotency
-//! tokens, pagination cursors, and the service-account tokens and sessions of EKS Pod Identity. Everything here runs under the emulator's lock and never
-//! waits, so each operation is atomic.
+//! The emulated EKS control plane: clusters, their pod identity associations and add-ons, tags,
+//! idempotency tokens, pagination cursors, and the service-account tokens and sessions of EKS Pod
+//! Identity. Everything here runs under the emulator's lock and never waits, so each operation is
+//! atomic; transitional states settle when their delay has passed ([`lifecycle`]).
 
+mod addons;
 mod associations;
+mod cluster_config;
 mod clusters;
 mod idempotency;
+mod lifecycle;
 mod model;
 mod service_accounts;
 mod tags;
@@ -14,12 +18,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use uuid::Uuid;
 
+use crate::config::Delays;
 use crate::error::ApiError;
+pub use addons::{
+    Addon, AddonFaultSpec, AddonIssue, AddonStatus, AddonVersionsFilter, CreateAddonRequest,
+    RolesInIam, UpdateAddonRequest,
+};
+use addons::{AddonFault, AddonTokenKey, AddonTokenRecord};
 pub use associations::RoleInIam;
 use idempotency::{IdempotencyKey, IdempotencyRecord};
 pub use model::{
-    AddonAssociationRequest, Association, AssociationSettings, Cluster, CreateAssociationRequest,
-    CreateClusterRequest, TagResourceRequest, Tags, UpdateAssociationRequest,
+    AddonAssociationRequest, AdminClusterRequest, Association, AssociationSettings, Cluster,
+    CreateAssociationRequest, CreateClusterRequest, TagResourceRequest, Tags,
+    UpdateAssociationRequest,
 };
 use service_accounts::PodIdentityState;
 pub use service_accounts::{
@@ -37,6 +48,9 @@ pub struct World {
     idempotency: HashMap<IdempotencyKey, IdempotencyRecord>,
     cursors: HashMap<String, Cursor>,
     pod_identity: PodIdentityState,
+    delays: Delays,
+    addon_tokens: HashMap<AddonTokenKey, AddonTokenRecord>,
+    addon_faults: Vec<AddonFault>,
 }
 
 /// What an issued `nextToken` points at.
@@ -44,6 +58,8 @@ pub struct World {
 enum Cursor {
     Associations { cluster: String, after_seq: u64 },
     Clusters { after: String },
+    Addons { cluster: String, after: String },
+    AddonVersions { after: String },
 }
 
 /// The paging parameters of a List request, as received.
@@ -73,7 +89,7 @@ impl PageRequest<'_> {
 }
 
 impl World {
-    pub fn new(account_id: &str, region: &str) -> Self {
+    pub fn new(account_id: &str, region: &str, delays: Delays) -> Self {
         World {
             account_id: account_id.to_owned(),
             region: region.to_owned(),
@@ -82,6 +98,9 @@ impl World {
             idempotency: HashMap::new(),
             cursors: HashMap::new(),
             pod_identity: PodIdentityState::default(),
+            delays,
+            addon_tokens: HashMap::new(),
+            addon_faults: Vec::new(),
         }
     }
 
@@ -89,6 +108,21 @@ impl World {
         self.clusters
             .get(name)
             .ok_or_else(|| ApiError::cluster_not_found(name))
+    }
+
+    /// A cluster that takes changes: `ACTIVE`. EKS refuses changes to a cluster in another state
+    /// with InvalidRequestException ("The request is invalid given the state of the cluster");
+    /// the wording is EKS's for CreateNodegroup (eksctl-io/eksctl#2244), the emulator uses it for
+    /// associations and add-ons too.
+    fn active_cluster(&self, name: &str) -> Result<&Cluster, ApiError> {
+        let cluster = self.cluster(name)?;
+        if cluster.status != "ACTIVE" {
+            return Err(ApiError::invalid_request(format!(
+                "Cluster '{name}' is not in ACTIVE status"
+            ))
+            .with_cluster(name));
+        }
+        Ok(cluster)
     }
 
     fn cluster_mut(&mut self, name: &str) -> Result<&mut Cluster, ApiError> {

@@ -2,10 +2,13 @@
 //! them.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::addons::Addon;
+use super::cluster_config::{ComputeConfig, KubernetesNetworkConfig, StorageConfig};
 use crate::error::ApiError;
 
 pub type Tags = BTreeMap<String, String>;
@@ -25,9 +28,21 @@ pub struct Cluster {
     pub platform_version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources_vpc_config: Option<Value>,
+    pub kubernetes_network_config: KubernetesNetworkConfig,
+    /// EKS Auto Mode's compute capability, as requested (absent: never configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_config: Option<ComputeConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_config: Option<StorageConfig>,
     /// In creation order, which is also the listing order.
     #[serde(skip)]
     pub associations: Vec<Association>,
+    /// By name.
+    #[serde(skip)]
+    pub addons: BTreeMap<String, Addon>,
+    /// When a `CREATING` or `DELETING` cluster settles.
+    #[serde(skip)]
+    pub(super) settles_at: Option<Instant>,
 }
 
 impl Cluster {
@@ -109,6 +124,23 @@ pub struct CreateClusterRequest {
     pub version: Option<String>,
     pub resources_vpc_config: Option<Value>,
     pub tags: Option<Tags>,
+    pub kubernetes_network_config: Option<KubernetesNetworkConfig>,
+    pub compute_config: Option<ComputeConfig>,
+    pub storage_config: Option<StorageConfig>,
+    // Other members (bootstrapSelfManagedAddons, logging, accessConfig, ...) are accepted and
+    // ignored: the emulator installs no add-ons by itself and has no control plane to configure.
+}
+
+/// Admin request: a cluster as CreateCluster would create it, and `"autoMode": true` for the
+/// Auto Mode settings EKS's console picks (the three capabilities on, both node pools, a node
+/// role in the account).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminClusterRequest {
+    #[serde(flatten)]
+    pub cluster: CreateClusterRequest,
+    #[serde(default)]
+    pub auto_mode: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn tokens_look_like_jwts() {
-        let mut world = World::new("123456789012", "eu-west-1");
+        let mut world = World::new("123456789012", "eu-west-1", Default::default());
         let cluster = crate::world::CreateClusterRequest {
             name: Some("c1".into()),
             ..Default::default()

@@ -1,4 +1,4 @@
-//! Tags of clusters and associations, addressed by ARN.
+//! Tags of clusters, associations and add-ons, addressed by ARN.
 
 use super::{TagResourceRequest, Tags, World};
 use crate::error::{ApiError, ErrorKind};
@@ -36,7 +36,7 @@ impl World {
         self.tags_mut(arn).map(|tags| tags.clone())
     }
 
-    /// Tags of the cluster or association with this ARN.
+    /// Tags of the cluster, association or add-on with this ARN.
     fn tags_mut(&mut self, arn: &str) -> Result<&mut Tags, ApiError> {
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         let resource = match parts.as_slice() {
@@ -62,6 +62,14 @@ impl World {
                 .iter_mut()
                 .find(|a| a.association_arn == arn)
                 .map(|a| &mut a.tags)
+                .ok_or_else(not_found),
+            // addon/<cluster>/<name>/<uuid>: the uuid tells an add-on from an earlier one of
+            // the same name.
+            "addon" => path
+                .next()
+                .and_then(|name| cluster.addons.get_mut(name))
+                .filter(|addon| addon.addon_arn == arn)
+                .map(|addon| &mut addon.tags)
                 .ok_or_else(not_found),
             _ => Err(not_found()),
         }

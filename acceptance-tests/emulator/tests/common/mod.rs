@@ -3,6 +3,7 @@
 //! checks of SDK outcomes. Each test file uses a different part of it.
 #![allow(dead_code)]
 
+mod addons;
 mod eks_auth;
 mod moto;
 
@@ -31,6 +32,8 @@ use eks_emulator::client::{
 use eks_emulator::{Credentials, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
+#[allow(unused_imports)]
+pub use addons::*;
 #[allow(unused_imports)]
 pub use eks_auth::*;
 #[allow(unused_imports)]
