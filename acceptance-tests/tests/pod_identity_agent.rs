@@ -231,3 +231,27 @@ resource "aws_eks_pod_identity_association" "many" {{
         "{out}"
     );
 }
+
+#[test]
+fn the_timeouts_block_bounds_the_wait_and_the_add_on_stays_in_state() {
+    let stack = stack_with_delay(8000);
+    let tf = Terraform::new(&stack);
+    tf.write_config(&agent("  timeouts {\n    create = \"1s\"\n  }"));
+    let started = std::time::Instant::now();
+    let out = tf.apply_fails();
+    assert!(out.contains("did not become ACTIVE in time"), "{out}");
+    assert!(out.contains("still CREATING"), "{out}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(7),
+        "did not wait out the add-on"
+    );
+    assert_eq!(
+        tf.resource(AGENT)["status"],
+        json!("CREATING"),
+        "kept in state"
+    );
+
+    tf.write_config(&agent("  timeouts {\n    create = \"soon\"\n  }"));
+    let out = tf.plan_fails();
+    assert!(out.contains("Invalid timeouts.create"), "{out}");
+}

@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(split(None), (None, false));
         // Another bind address is the user's own.
         let other = r#"{"agent":{"additionalArgs":{"-b":"10.0.0.1"}}}"#;
-        assert_eq!(split(Some(other)).1, false);
+        assert!(!split(Some(other)).1);
         assert!(sets_bind_address(other));
         assert!(!sets_bind_address(user));
     }
