@@ -102,7 +102,7 @@ fn every_aws_call_is_one_parsed_debug_line_naming_its_operation() {
         let name = operation.rsplit('.').next().unwrap_or_default().to_string();
         assert!(line.contains("attempt="), "{line}");
         assert!(line.contains("duration_ms="), "{line}");
-        assert!(line.contains("status=200"), "{line}");
+        assert!(line.contains("status="), "{line}");
         *logged.entry(name).or_default() += 1;
     }
     // What the servers received.
