@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use acceptance::harness::hcl::{self, Block};
-use acceptance::harness::{Sdk, Stack, Terraform, ACCOUNT_ID, REQUIRED_PROVIDERS};
+use acceptance::harness::{
+    changed_attributes, resource_changes, Sdk, Stack, Terraform, ACCOUNT_ID, REQUIRED_PROVIDERS,
+};
 use serde_json::{json, Value};
 
 const ROLE: &str = "shop-carts";
@@ -173,41 +175,11 @@ fn association() -> Block {
         .arg("role_arn", "aws_eks_pod_identity_role.carts.arn")
 }
 
-/// Each resource the plan would change: its actions and its change.
+/// Each resource the plan would change (an import counts): its actions and its change.
 fn changes(plan: &Value) -> BTreeMap<String, (Vec<String>, Value)> {
-    plan["resource_changes"]
-        .as_array()
+    resource_changes(plan)
         .into_iter()
-        .flatten()
-        .filter_map(|rc| {
-            let actions: Vec<String> = rc["change"]["actions"]
-                .as_array()?
-                .iter()
-                .filter_map(|a| a.as_str().map(str::to_string))
-                .collect();
-            let importing = !rc["change"]["importing"].is_null();
-            if actions == ["no-op"] && !importing {
-                return None;
-            }
-            Some((
-                rc["address"].as_str()?.to_string(),
-                (actions, rc["change"].clone()),
-            ))
-        })
-        .collect()
-}
-
-/// The attributes whose value the change changes (or leaves unknown).
-fn changed_attributes(change: &Value) -> Vec<String> {
-    let mut names: BTreeSet<String> = BTreeSet::new();
-    for side in ["before", "after", "after_unknown"] {
-        if let Some(map) = change[side].as_object() {
-            names.extend(map.keys().cloned());
-        }
-    }
-    names
-        .into_iter()
-        .filter(|n| change["before"][n] != change["after"][n] || change["after_unknown"][n] == true)
+        .filter(|(_, (actions, change))| actions != &["no-op"] || !change["importing"].is_null())
         .collect()
 }
 

@@ -4,7 +4,7 @@
 //! with the same meaning stays as it is in the plan, also next to real changes.
 
 use acceptance::harness::hcl::{self, role_arn};
-use acceptance::harness::{Stack, Terraform};
+use acceptance::harness::{self, change_of, Stack, Terraform};
 use serde_json::{json, Value};
 
 const ROLE: &str = "aws_eks_pod_identity_role.shared";
@@ -169,23 +169,9 @@ fn role_inline_policy_effect_in_another_case_is_a_plan_error_not_an_empty_plan()
 
 /// The attributes whose planned value differs from the prior one, in the plan of `address`.
 fn changed_attributes(plan: &Value, address: &str) -> Vec<String> {
-    let change = &plan["resource_changes"]
-        .as_array()
-        .and_then(|rcs| rcs.iter().find(|rc| rc["address"] == address))
-        .unwrap_or_else(|| panic!("no change of {address}: {plan}"))["change"];
-    let before = change["before"].as_object().expect("before");
-    let after = change["after"].as_object().expect("after");
-    let unknown = change["after_unknown"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let mut names: Vec<String> = before
-        .keys()
-        .filter(|k| before.get(*k) != after.get(*k) || unknown.get(*k) == Some(&json!(true)))
-        .cloned()
-        .collect();
-    names.sort();
-    names
+    let change =
+        change_of(plan, address).unwrap_or_else(|| panic!("no change of {address}: {plan}"));
+    harness::changed_attributes(change)
 }
 
 /// Plan: only `attributes` of `address` change; apply; the next plan is empty.

@@ -26,7 +26,7 @@ pub use eks_auth::eks_auth_client;
 pub use eks_emulator::client::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 pub use hcl::REQUIRED_PROVIDERS;
 pub use moto::{MotoOptions, MotoRequest, MotoServer};
-pub use terraform::{flatten, Terraform, TfRun};
+pub use terraform::{change_of, changed_attributes, flatten, resource_changes, Terraform, TfRun};
 
 /// The account moto and the emulator use.
 pub const ACCOUNT_ID: &str = "123456789012";

@@ -117,6 +117,50 @@ impl TfRun {
     }
 }
 
+/// Every resource of a plan's JSON: its actions (`["update"]`, `["no-op"]`, ...) and its change,
+/// by address.
+pub fn resource_changes(plan: &Value) -> BTreeMap<String, (Vec<String>, Value)> {
+    plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|rc| {
+            let actions: Vec<String> = rc["change"]["actions"]
+                .as_array()?
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect();
+            Some((
+                rc["address"].as_str()?.to_string(),
+                (actions, rc["change"].clone()),
+            ))
+        })
+        .collect()
+}
+
+/// The change of `address` in a plan's JSON (`resource_changes[].change`), if it has one.
+pub fn change_of<'a>(plan: &'a Value, address: &str) -> Option<&'a Value> {
+    plan["resource_changes"]
+        .as_array()?
+        .iter()
+        .find(|rc| rc["address"] == address)
+        .map(|rc| &rc["change"])
+}
+
+/// The attributes a change changes (or leaves unknown), sorted by name.
+pub fn changed_attributes(change: &Value) -> Vec<String> {
+    let mut names: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for side in ["before", "after", "after_unknown"] {
+        if let Some(map) = change[side].as_object() {
+            names.extend(map.keys().cloned());
+        }
+    }
+    names
+        .into_iter()
+        .filter(|n| change["before"][n] != change["after"][n] || change["after_unknown"][n] == true)
+        .collect()
+}
+
 /// Join wrapped diagnostic lines into one line of words.
 pub fn flatten(text: &str) -> String {
     text.lines()
@@ -393,22 +437,10 @@ impl Terraform {
 
     /// The planned actions per resource address, e.g. `{"aws_x.y": ["update"]}`, skipping no-ops.
     pub fn planned_actions(&self) -> BTreeMap<String, Vec<String>> {
-        let plan = self.plan_json();
-        plan["resource_changes"]
-            .as_array()
+        resource_changes(&self.plan_json())
             .into_iter()
-            .flatten()
-            .filter_map(|rc| {
-                let actions: Vec<String> = rc["change"]["actions"]
-                    .as_array()?
-                    .iter()
-                    .filter_map(|a| a.as_str().map(str::to_string))
-                    .collect();
-                if actions == ["no-op"] || actions == ["read"] {
-                    return None;
-                }
-                Some((rc["address"].as_str()?.to_string(), actions))
-            })
+            .filter(|(_, (actions, _))| actions != &["no-op"] && actions != &["read"])
+            .map(|(address, (actions, _))| (address, actions))
             .collect()
     }
 
