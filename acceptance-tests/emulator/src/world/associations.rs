@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::idempotency::{Fingerprint, IdempotencyKey};
 use super::model::AssociationSummary;
 use super::{
-    invalid_next_token, now, required, AddonAssociationRequest, Association, AssociationSettings,
+    now, required, AddonAssociationRequest, Association, AssociationSettings,
     CreateAssociationRequest, Cursor, PageRequest, Tags, UpdateAssociationRequest, World,
 };
 use crate::error::{ApiError, ErrorKind};
@@ -241,15 +241,14 @@ impl World {
         service_account: Option<&str>,
     ) -> Result<Value, ApiError> {
         let page_size = page.size()?;
-        let after_seq = match page.next_token {
-            None => 0,
-            Some(token) => match self.cursor(token)? {
+        let after_seq = self
+            .resume(&page, |cursor| match cursor {
                 Cursor::Associations { cluster, after_seq } if cluster == cluster_name => {
-                    *after_seq
+                    Some(*after_seq)
                 }
-                _ => return Err(invalid_next_token()),
-            },
-        };
+                _ => None,
+            })?
+            .unwrap_or(0);
 
         let cluster = self.cluster(cluster_name)?;
         let mut matching = cluster.associations.iter().filter(|a| {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::cluster_config::{auto_mode_defaults, ClusterConfig};
-use super::{invalid_next_token, now, required, Cluster, Cursor, PageRequest, World};
+use super::{now, required, Cluster, Cursor, PageRequest, World};
 use crate::error::{ApiError, ErrorKind};
 use crate::validation::{check_cluster_name, check_tags, parse_role_arn};
 use crate::world::{AdminClusterRequest, CreateClusterRequest};
@@ -107,13 +107,10 @@ impl World {
 
     pub fn list_clusters(&mut self, page: PageRequest<'_>) -> Result<Value, ApiError> {
         let page_size = page.size()?;
-        let after = match page.next_token {
-            None => None,
-            Some(token) => match self.cursor(token)? {
-                Cursor::Clusters { after } => Some(after.clone()),
-                _ => return Err(invalid_next_token()),
-            },
-        };
+        let after = self.resume(&page, |cursor| match cursor {
+            Cursor::Clusters { after } => Some(after.clone()),
+            _ => None,
+        })?;
         let mut names = self
             .clusters
             .keys()

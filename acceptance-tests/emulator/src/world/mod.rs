@@ -137,9 +137,19 @@ impl World {
         token
     }
 
-    /// The cursor behind a `nextToken` this world issued.
-    fn cursor(&self, token: &str) -> Result<&Cursor, ApiError> {
-        self.cursors.get(token).ok_or_else(invalid_next_token)
+    /// Where a listing resumes: `None` for the first page (no `nextToken`), else what `pick`
+    /// reads from the cursor behind the token. A token this world did not issue, or one issued
+    /// by another listing (`pick` answers `None`), is refused as EKS refuses it.
+    fn resume<T>(
+        &self,
+        page: &PageRequest<'_>,
+        pick: impl FnOnce(&Cursor) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(token) = page.next_token else {
+            return Ok(None);
+        };
+        let cursor = self.cursors.get(token).ok_or_else(invalid_next_token)?;
+        pick(cursor).map(Some).ok_or_else(invalid_next_token)
     }
 }
 

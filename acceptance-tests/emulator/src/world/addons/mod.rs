@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{invalid_next_token, now, required, Cursor, PageRequest, RoleInIam, World};
+use super::{now, required, Cursor, PageRequest, RoleInIam, World};
 use crate::catalog;
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::FaultQueue;
@@ -157,13 +157,10 @@ impl World {
         page: PageRequest<'_>,
     ) -> Result<Value, ApiError> {
         let page_size = page.size()?;
-        let after = match page.next_token {
-            None => None,
-            Some(token) => match self.cursor(token)? {
-                Cursor::Addons { cluster, after } if cluster == cluster_name => Some(after.clone()),
-                _ => return Err(invalid_next_token()),
-            },
-        };
+        let after = self.resume(&page, |cursor| match cursor {
+            Cursor::Addons { cluster, after } if cluster == cluster_name => Some(after.clone()),
+            _ => None,
+        })?;
         let cluster = self.cluster(cluster_name)?;
         let mut names = cluster
             .addons
@@ -212,13 +209,10 @@ impl World {
         page: PageRequest<'_>,
     ) -> Result<Value, ApiError> {
         let page_size = page.size()?;
-        let after = match page.next_token {
-            None => None,
-            Some(token) => match self.cursor(token)? {
-                Cursor::AddonVersions { after } => Some(after.clone()),
-                _ => return Err(invalid_next_token()),
-            },
-        };
+        let after = self.resume(&page, |cursor| match cursor {
+            Cursor::AddonVersions { after } => Some(after.clone()),
+            _ => None,
+        })?;
         let matches =
             |wanted: &[String], value: &str| wanted.is_empty() || wanted.iter().any(|w| w == value);
         let mut infos = catalog::addons()
