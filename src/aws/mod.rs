@@ -4,6 +4,7 @@ pub mod calls;
 pub mod configure_errors;
 pub mod connect;
 pub mod errors;
+pub mod once;
 pub mod retry;
 pub mod settings;
 pub mod transport;

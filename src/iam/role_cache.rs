@@ -3,12 +3,9 @@
 //! process, so 200 associations sharing a role cost one GetRole, not 200: concurrent lookups of
 //! the same role wait for the first one.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::OnceCell;
-
+use crate::aws::once::OncePerKey;
 use crate::aws::retry::{until_found, Backoff};
 use crate::aws::AwsContext;
 use crate::error::AwsError;
@@ -24,12 +21,10 @@ pub struct RoleTrust {
     pub trust_policy: String,
 }
 
-type Slot = Arc<OnceCell<Option<RoleTrust>>>;
-
 /// Roles read so far by name; `None` records a role that does not exist.
 #[derive(Debug, Default)]
 pub struct RoleCache {
-    roles: Mutex<HashMap<String, Slot>>,
+    roles: OncePerKey<Option<RoleTrust>>,
 }
 
 /// How long a lookup keeps asking for a role IAM does not show: a role created by this same
@@ -46,14 +41,7 @@ impl RoleCache {
     /// The role named `name`, read once per process. AWS errors are not cached: the next
     /// lookup asks again.
     pub async fn get(&self, ctx: &AwsContext, name: &str) -> Result<Option<RoleTrust>, AwsError> {
-        let slot = {
-            let mut roles = self
-                .roles
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            roles.entry(name.to_string()).or_default().clone()
-        };
-        slot.get_or_try_init(|| read(ctx, name)).await.cloned()
+        self.roles.get(name, || read(ctx, name)).await
     }
 }
 

@@ -2,12 +2,9 @@
 //! cluster per provider process (Terraform applies every association of a configuration in one
 //! process, so fifty associations of a cluster cost one DescribeAddon).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use aws_sdk_eks::types::AddonStatus;
-use tokio::sync::OnceCell;
 
+use crate::aws::once::OncePerKey;
 use crate::aws::AwsContext;
 use crate::error::AwsError;
 use crate::resource::Warning;
@@ -27,25 +24,16 @@ pub enum Agent {
     Missing,
 }
 
-type Slot = Arc<OnceCell<Agent>>;
-
 /// Clusters looked at so far.
 #[derive(Debug, Default)]
 pub struct AgentCache {
-    clusters: Mutex<HashMap<String, Slot>>,
+    clusters: OncePerKey<Agent>,
 }
 
 impl AgentCache {
     /// The agent of `cluster`, looked up once per process. AWS errors are not cached.
     pub async fn get(&self, ctx: &AwsContext, cluster: &str) -> Result<Agent, AwsError> {
-        let slot = {
-            let mut clusters = self
-                .clusters
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            clusters.entry(cluster.to_string()).or_default().clone()
-        };
-        slot.get_or_try_init(|| look(ctx, cluster)).await.cloned()
+        self.clusters.get(cluster, || look(ctx, cluster)).await
     }
 }
 
