@@ -61,7 +61,11 @@ fn is_sdk(target: &str) -> bool {
         "tf_provider",
     ]
     .iter()
-    .any(|own| target == *own || target.starts_with(&format!("{own}::")))
+    .any(|own| {
+        target
+            .strip_prefix(own)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
 }
 
 /// The per-target filter for a requested level: the SDK's internals only at TRACE (below it,
