@@ -563,3 +563,46 @@ fn iam_role_without_hashicorp_aws_is_switched_with_state_rm() {
     );
     tf.assert_plan_empty();
 }
+
+/// With hashicorp/aws still installed (a state that holds other hashicorp/aws resources, which
+/// `replace-provider` would move too), the `provider = podidentity` of the configuration is
+/// enough: the association is taken over without changes, and the rest stays with hashicorp/aws.
+#[test]
+fn v6_state_is_taken_over_with_hashicorp_aws_still_installed() {
+    let stack = Stack::start();
+    stack.create_cluster(CLUSTER);
+    stack.create_pod_roles(&[ROLE]);
+    let (arn, id) = existing_association(&stack);
+    let tf = Terraform::new(&stack);
+    cli_config_with_mirrors(&tf);
+    tf.write_file(
+        "terraform.tfstate",
+        &hashicorp_state(v6_attributes(&arn, &id)),
+    );
+    let association = hcl::association("carts", CLUSTER, "carts", "carts")
+        .string("role_arn", &role(ROLE))
+        .arg("tags", "{ team = \"carts\" }");
+    tf.write_file(
+        "main.tf",
+        &format!(
+            "terraform {{\n  required_providers {{\n    podidentity = {{\n      source = \"podidentity/podidentity\"\n    }}\n    aws = {{\n      source = \"hashicorp/aws\"\n    }}\n  }}\n}}\n\nprovider \"aws\" {{\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n}}\n\n{}{association}",
+            hcl::provider()
+        ),
+    );
+    let init = tf.run(&["init", "-input=false"]);
+    assert!(init.success(), "terraform init:\n{}", init.output());
+    stack.clear_eks_requests();
+    tf.assert_plan_empty();
+    tf.apply();
+    let operations = stack.eks_operations();
+    assert!(writes(&operations).is_empty(), "{operations:?}");
+    let raw = raw_state(&tf);
+    let resource = &raw["resources"][0];
+    assert_eq!(resource["provider"], format!("provider[\"{PODIDENTITY}\"]"));
+    let attributes = resource["instances"][0]["attributes"]
+        .as_object()
+        .expect("attributes");
+    assert!(attributes.contains_key("owner_arn"), "{attributes:?}");
+    assert!(!attributes.contains_key("region"), "{attributes:?}");
+    tf.assert_plan_empty();
+}
