@@ -407,6 +407,14 @@ fn switch_role(trust: &str) -> (Stack, Terraform, String, Value) {
     let init = tf.run(&["init", "-input=false"]);
     assert!(init.success(), "terraform init:\n{}", init.output());
 
+    let shown = tf.run(&["plan", "-input=false"]).flat_output();
+    for expected in [
+        "aws_iam_role.carts will no longer be managed by Terraform, but will not be destroyed",
+        "Plan: 1 to import, 0 to add,",
+        "0 to destroy.",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} not in {shown}");
+    }
     let plan = tf.plan_json();
     let changes = plan["resource_changes"]
         .as_array()
