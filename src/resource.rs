@@ -66,6 +66,15 @@ pub trait ManagedResource: Send + Sync + 'static {
     const NAME: &'static str;
     /// What the resource is, in markdown.
     const DESCRIPTION: &'static str;
+    /// The state's schema version. Keep it at 0, the version hashicorp/aws records for its
+    /// resources of the same name: at equal versions Terraform itself drops the attributes a
+    /// prior state has and the schema lacks (hashicorp/aws v6's `region`, until ours has one)
+    /// and reads the ones it lacks as null (`owner_arn` in a hashicorp/aws state), then
+    /// tf-provider hands the state over as it is; read fills in what is null. An attribute
+    /// added later (optional and computed, as `region` will be) is thus kept from a v6 state
+    /// and filled in by read for a v5 one. A different version would send every such state to
+    /// tf-provider's upgrade hook, which a resource outside tf-provider 0.2.2 cannot implement
+    /// (its argument type is private to that crate): the upgrade would fail.
     const SCHEMA_VERSION: i64 = 0;
 
     /// Every attribute with its check and plan rules (replace, default, use state for unknown,
