@@ -279,7 +279,10 @@ fn a_region_that_does_not_exist_is_a_clear_error() {
     let mut tf = Terraform::new(&stack);
     // AWS's own endpoint for the region: its name does not resolve.
     tf.unset_env("AWS_ENDPOINT_URL_STS");
-    tf.write_config(&config_with("  region = \"eu-wst-1\""));
+    // Past the region check, to reach AWS's own endpoint for it.
+    tf.write_config(&config_with(
+        "  region                 = \"eu-wst-1\"\n  skip_region_validation = true",
+    ));
     let out = tf.plan_fails();
     assert_plain(
         &flatten(&out),
@@ -440,4 +443,126 @@ fn running_the_binary_by_hand_explains_itself() {
         .expect("run provider --version");
     assert!(version.status.success());
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("terraform-provider-podidentity "));
+}
+
+#[test]
+fn static_credentials_in_the_provider_block_win_over_the_environment() {
+    let stack = stack_with_cluster();
+    let (key, secret, token) = ("AKIABLOCKKEY00000001", "block-secret", "block-token");
+    stack.add_eks_credentials(key, secret, Some(token));
+    let mut tf = Terraform::new(&stack);
+    // Credentials of the environment that EKS does not know: if they won, EKS would refuse them.
+    tf.set_env("AWS_ACCESS_KEY_ID", "AKIAWRONGKEY00000001")
+        .set_env("AWS_SECRET_ACCESS_KEY", "wrong-secret");
+    tf.write_config(&config_with(&format!(
+        "  access_key = \"{key}\"\n  secret_key = \"{secret}\"\n  token      = \"{token}\""
+    )));
+    tf.apply();
+    let requests = stack.eks_requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| r["access_key_id"] == key),
+        "every EKS call is signed with the provider block's key: {requests:?}"
+    );
+}
+
+#[test]
+fn static_credentials_work_without_any_in_the_environment() {
+    let stack = stack_with_cluster();
+    let (key, secret) = ("AKIABLOCKKEY00000002", "block-secret-2");
+    stack.add_eks_credentials(key, secret, None);
+    let mut tf = Terraform::new(&stack);
+    tf.unset_env("AWS_ACCESS_KEY_ID")
+        .unset_env("AWS_SECRET_ACCESS_KEY");
+    tf.write_config(&config_with(&format!(
+        "  access_key = \"{key}\"\n  secret_key = \"{secret}\""
+    )));
+    tf.apply();
+    let requests = stack.eks_requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| r["access_key_id"] == key),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn access_key_without_secret_key_fails_the_plan() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  access_key = \"AKIABLOCKKEY00000003\""));
+    let out = flatten(&tf.plan_fails());
+    assert!(out.contains("Invalid access_key"), "{out}");
+    assert!(out.contains("access_key needs secret_key"), "{out}");
+    assert!(stack.eks_requests().is_empty());
+}
+
+#[test]
+fn an_unknown_region_fails_the_plan_naming_region() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  region = \"eu-wst-1\""));
+    let out = flatten(&tf.plan_fails());
+    assert!(out.contains("Invalid region"), "{out}");
+    assert!(
+        out.contains("\"eu-wst-1\" is not an AWS region this provider knows"),
+        "{out}"
+    );
+    assert!(out.contains("skip_region_validation"), "{out}");
+    assert!(
+        stack.moto.requests().expect("recording").is_empty(),
+        "nothing called"
+    );
+}
+
+#[test]
+fn skip_region_validation_accepts_any_region_name() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    // A region name the provider does not know: configure (GetCallerIdentity, which moto answers
+    // in any region) passes and the EKS call is signed for it (the emulator, which serves one
+    // region only, then refuses it).
+    tf.write_config(&config_with(
+        "  region                 = \"xx-future-9\"\n  skip_region_validation = true",
+    ));
+    let out = flatten(&tf.plan_fails());
+    assert!(!out.contains("Invalid region"), "{out}");
+    assert!(
+        sts_actions(&stack).contains(&"GetCallerIdentity".to_string()),
+        "configured: {out}"
+    );
+    assert!(
+        out.contains("Credential should be scoped to a valid region"),
+        "{out}"
+    );
+}
+
+#[test]
+fn adaptive_retry_mode_is_accepted_and_retries() {
+    let stack = stack_with_cluster();
+    stack.inject_fault(
+        json!({"kind": "throttle", "operation": "ListPodIdentityAssociations", "count": 2}),
+    );
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  retry_mode = \"adaptive\""));
+    tf.apply();
+    let list_calls = stack
+        .eks_operations()
+        .iter()
+        .filter(|op| *op == "ListPodIdentityAssociations")
+        .count();
+    assert!(
+        list_calls >= 3,
+        "two throttled attempts, then success: {list_calls}"
+    );
+}
+
+#[test]
+fn an_invalid_retry_mode_fails_the_plan() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  retry_mode = \"legacy\""));
+    let out = flatten(&tf.plan_fails());
+    assert!(out.contains("Invalid retry_mode"), "{out}");
+    assert!(out.contains("\"legacy\" is not a retry mode"), "{out}");
 }

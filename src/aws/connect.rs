@@ -6,6 +6,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::future::ProvideCredentials as ProvideCredentialsFuture;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_eks::config::retry::{RetryPartition, TokenBucket};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
@@ -14,7 +15,7 @@ use aws_types::origin::Origin;
 use crate::aws::calls::CallLog;
 use crate::aws::configure_errors::configure_failure;
 use crate::aws::errors::from_sdk;
-use crate::aws::settings::ProviderSettings;
+use crate::aws::settings::{ProviderSettings, RetryMode};
 use crate::aws::transport::{self, NotAwsClassifier};
 use crate::aws::AwsContext;
 use crate::eks::agent::presence::AgentCache;
@@ -139,12 +140,21 @@ async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
         .http_client(transport::guarded(http_client))
         .sleep_impl(transport::sleep())
         .timeout_config(transport::timeouts())
-        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_retries + 1));
+        .retry_config(retry_config(settings));
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
     }
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile.clone());
+    }
+    if let Some(creds) = &settings.static_credentials {
+        loader = loader.credentials_provider(Credentials::new(
+            creds.access_key.clone(),
+            creds.secret_key.clone(),
+            creds.token.clone(),
+            None,
+            "provider block",
+        ));
     }
     if !settings.shared_config_files.is_empty() || !settings.shared_credentials_files.is_empty() {
         let mut files = EnvConfigFiles::builder();
@@ -164,6 +174,16 @@ async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
         loader = loader.profile_files(files.build());
     }
     loader.load().await
+}
+
+/// The retry configuration of every client: `retry_mode`, and `max_retries` retries after the
+/// first attempt.
+fn retry_config(settings: &ProviderSettings) -> RetryConfig {
+    let config = match settings.retry_mode {
+        RetryMode::Standard => RetryConfig::standard(),
+        RetryMode::Adaptive => RetryConfig::adaptive(),
+    };
+    config.with_max_attempts(settings.max_retries + 1)
 }
 
 fn expand_home(path: &str) -> String {
@@ -256,6 +276,44 @@ pub fn check_account(settings: &ProviderSettings, account: &str) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_mode_reaches_the_sdk_configuration() {
+        use aws_config::retry::RetryMode as SdkRetryMode;
+        let adaptive = ProviderSettings {
+            retry_mode: RetryMode::Adaptive,
+            max_retries: 3,
+            ..Default::default()
+        };
+        let config = retry_config(&adaptive);
+        assert_eq!(config.mode(), SdkRetryMode::Adaptive);
+        assert_eq!(config.max_attempts(), 4);
+        let standard = ProviderSettings::default();
+        assert_eq!(retry_config(&standard).mode(), SdkRetryMode::Standard);
+    }
+
+    #[tokio::test]
+    async fn static_credentials_win_over_the_environment() {
+        let settings = ProviderSettings {
+            region: Some("eu-west-1".into()),
+            static_credentials: Some(crate::aws::settings::StaticCredentials {
+                access_key: "AKIABLOCK".into(),
+                secret_key: "block-secret".into(),
+                token: Some("block-token".into()),
+            }),
+            ..Default::default()
+        };
+        let sdk = load_base_config(&settings).await;
+        let creds = sdk
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await
+            .expect("credentials");
+        assert_eq!(creds.access_key_id(), "AKIABLOCK");
+        assert_eq!(creds.secret_access_key(), "block-secret");
+        assert_eq!(creds.session_token(), Some("block-token"));
+    }
 
     #[test]
     fn account_guards() {

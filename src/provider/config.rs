@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use tf_provider::value::{serde_as_vec, Value};
 use tf_provider::AttributePath;
 
-use crate::aws::settings::{AssumeRoleSettings, ProviderSettings, TrustCheck, DEFAULT_MAX_RETRIES};
+use crate::aws::settings::{
+    is_known_region, AssumeRoleSettings, ProviderSettings, RetryMode, StaticCredentials,
+    TrustCheck, DEFAULT_MAX_RETRIES,
+};
 use crate::error::Error;
 use crate::validate::{attr, iam_role_arn, is_account_id, Problems};
 
@@ -17,10 +20,15 @@ use crate::validate::{attr, iam_role_arn, is_account_id, Problems};
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
     pub region: Value<String>,
+    pub skip_region_validation: Value<bool>,
+    pub access_key: Value<String>,
+    pub secret_key: Value<String>,
+    pub token: Value<String>,
     pub profile: Value<String>,
     pub shared_config_files: Value<Vec<Value<String>>>,
     pub shared_credentials_files: Value<Vec<Value<String>>>,
     pub max_retries: Value<i64>,
+    pub retry_mode: Value<String>,
     pub skip_credentials_validation: Value<bool>,
     pub allowed_account_ids: Value<BTreeSet<Value<String>>>,
     pub forbidden_account_ids: Value<BTreeSet<Value<String>>>,
@@ -143,6 +151,48 @@ fn endpoint_url(s: &str) -> Result<(), String> {
 }
 
 impl ProviderConfig {
+    /// `access_key`, `secret_key` and `token`: the first two together or neither.
+    fn static_credentials(&self, p: &mut Problems, phase: Phase, s: &mut ProviderSettings) {
+        let access_key = known(p, phase, attr("access_key"), &self.access_key);
+        let secret_key = known(p, phase, attr("secret_key"), &self.secret_key);
+        let token = known(p, phase, attr("token"), &self.token);
+        let pending = |v: &Value<String>| v.is_unknown();
+        match (access_key, secret_key) {
+            (Some(access_key), Some(secret_key)) => {
+                for (name, value) in [("access_key", &access_key), ("secret_key", &secret_key)] {
+                    if value.is_empty() {
+                        p.check(
+                            attr(name),
+                            name,
+                            Err(format!("{name} is empty: set it, or leave it out to use the environment, shared files or profiles.")),
+                        );
+                    }
+                }
+                s.static_credentials = Some(StaticCredentials {
+                    access_key,
+                    secret_key,
+                    token,
+                });
+            }
+            (Some(_), None) if !pending(&self.secret_key) => p.check(
+                attr("access_key"),
+                "access_key",
+                Err("access_key needs secret_key: set both, or neither to use the environment, shared files or profiles.".into()),
+            ),
+            (None, Some(_)) if !pending(&self.access_key) => p.check(
+                attr("secret_key"),
+                "secret_key",
+                Err("secret_key needs access_key: set both, or neither to use the environment, shared files or profiles.".into()),
+            ),
+            (None, None) if token.is_some() => p.check(
+                attr("token"),
+                "token",
+                Err("token needs access_key and secret_key: it is the session token of those temporary credentials.".into()),
+            ),
+            _ => {}
+        }
+    }
+
     /// Validate and convert. All problems are returned at once, each naming its attribute.
     pub fn settings(&self, phase: Phase) -> Result<ProviderSettings, Vec<Error>> {
         let mut p = Problems::default();
@@ -152,23 +202,35 @@ impl ProviderConfig {
             max_retries: DEFAULT_MAX_RETRIES,
             ..Default::default()
         };
+        s.skip_region_validation = known(
+            &mut p,
+            phase,
+            attr("skip_region_validation"),
+            &self.skip_region_validation,
+        )
+        .unwrap_or(false);
         if let Some(region) = &s.region {
             let ok = !region.is_empty()
                 && region
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            p.check(
-                attr("region"),
-                "region",
-                if ok {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{region:?} is not an AWS region name such as \"eu-west-1\"."
-                    ))
-                },
-            );
+            let result = if !ok {
+                Err(format!(
+                    "{region:?} is not an AWS region name such as \"eu-west-1\"."
+                ))
+            } else if !s.skip_region_validation
+                && !self.skip_region_validation.is_unknown()
+                && !is_known_region(region)
+            {
+                Err(format!(
+                    "{region:?} is not an AWS region this provider knows, such as \"eu-west-1\" or \"us-east-1\". Check the spelling; for a region newer than this provider (or an endpoint of your own), set skip_region_validation = true."
+                ))
+            } else {
+                Ok(())
+            };
+            p.check(attr("region"), "region", result);
         }
+        self.static_credentials(&mut p, phase, &mut s);
         if let Some(files) = known(
             &mut p,
             phase,
@@ -195,6 +257,12 @@ impl ProviderConfig {
                     "max_retries",
                     Err(format!("{n} is out of range: max_retries is between 0 and 100 (default {DEFAULT_MAX_RETRIES}).")),
                 ),
+            }
+        }
+        if let Some(mode) = known(&mut p, phase, attr("retry_mode"), &self.retry_mode) {
+            match mode.parse::<RetryMode>() {
+                Ok(mode) => s.retry_mode = mode,
+                Err(err) => p.check(attr("retry_mode"), "retry_mode", Err(err)),
             }
         }
         if let Some(mode) = known(&mut p, phase, attr("trust_check"), &self.trust_check) {
