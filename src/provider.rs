@@ -11,7 +11,9 @@ use tf_provider::value::ValueEmpty;
 use tf_provider::{Diagnostics, DynamicDataSource, DynamicFunction, DynamicResource, Provider};
 
 use config::Phase;
-pub use config::{AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, ProviderConfig};
+pub use config::{
+    AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, IgnoreTagsConfig, ProviderConfig,
+};
 
 use crate::aws::{connect, Configured};
 use crate::diagnostics::{report, report_all};
@@ -113,6 +115,14 @@ fn provider_schema() -> Schema {
         )],
         vec![],
     );
+    let ignore_tags = block(
+        "Tags the provider leaves alone: they are not read into `tags` or `tags_all`, so they never show as drift and are never removed.",
+        &[
+            optional("keys", string_set(), "Tag keys to ignore."),
+            optional("key_prefixes", string_set(), "Tag key prefixes to ignore."),
+        ],
+        vec![],
+    );
     Schema {
         version: 1,
         block: block(
@@ -137,6 +147,7 @@ fn provider_schema() -> Schema {
                 ("assume_role", NestedBlock::Optional(assume_role)),
                 ("endpoints", NestedBlock::Optional(endpoints)),
                 ("default_tags", NestedBlock::Optional(default_tags)),
+                ("ignore_tags", NestedBlock::Optional(ignore_tags)),
             ],
         ),
     }
@@ -219,6 +230,7 @@ mod tests {
             ("assume_role", field_names::<AssumeRoleConfig>()),
             ("endpoints", field_names::<EndpointsConfig>()),
             ("default_tags", field_names::<DefaultTagsConfig>()),
+            ("ignore_tags", field_names::<IgnoreTagsConfig>()),
         ] {
             let Some(NestedBlock::Optional(nested)) = schema.block.blocks.get(block) else {
                 panic!("{block} is not an optional block");

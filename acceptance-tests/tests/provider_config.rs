@@ -566,3 +566,93 @@ fn an_invalid_retry_mode_fails_the_plan() {
     assert!(out.contains("Invalid retry_mode"), "{out}");
     assert!(out.contains("\"legacy\" is not a retry mode"), "{out}");
 }
+
+/// A role and an association, each with tag `app = "shop"`, and the provider block `provider_body`.
+fn tagged_config(provider_body: &str) -> String {
+    format!(
+        "{}{}{}",
+        hcl::provider().lines(provider_body),
+        hcl::role("shared").lines("  name = \"shop-shared\"\n  tags = { app = \"shop\" }"),
+        hcl::association("carts", "shop-blue", "carts", "carts")
+            .arg("role_arn", "aws_eks_pod_identity_role.shared.arn")
+            .lines("  tags = { app = \"shop\" }"),
+    )
+}
+
+/// Apply [`tagged_config`], then tag the role and the association out of band with `key`.
+fn apply_then_tag_out_of_band(stack: &Stack, tf: &Terraform, provider_body: &str, key: &str) {
+    tf.write_config(&tagged_config(provider_body));
+    tf.apply();
+    tf.assert_plan_empty();
+    let iam = stack.iam();
+    iam.run(
+        iam.client
+            .tag_role()
+            .role_name("shop-shared")
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key(key)
+                    .value("someone")
+                    .build()
+                    .expect("tag"),
+            )
+            .send(),
+    );
+    let arn = tf.resource("aws_eks_pod_identity_association.carts")["association_arn"]
+        .as_str()
+        .expect("association_arn")
+        .to_string();
+    let eks = stack.eks_api();
+    eks.run(
+        eks.client
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(key, "someone")
+            .send(),
+    );
+}
+
+#[test]
+fn ignore_tags_keys_hide_out_of_band_tags() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    apply_then_tag_out_of_band(
+        &stack,
+        &tf,
+        "  ignore_tags {\n    keys = [\"owner\"]\n  }",
+        "owner",
+    );
+    tf.assert_plan_empty();
+    // Applying keeps them: nothing removes an ignored tag.
+    tf.apply();
+    let iam = stack.iam();
+    let role = iam.run(iam.client.get_role().role_name("shop-shared").send());
+    let keys: Vec<&str> = role
+        .role()
+        .map(|r| r.tags().iter().map(|t| t.key()).collect())
+        .unwrap_or_default();
+    assert!(keys.contains(&"owner"), "{keys:?}");
+    let state = tf.resource("aws_eks_pod_identity_association.carts");
+    assert_eq!(state["tags_all"], json!({"app": "shop"}));
+}
+
+#[test]
+fn ignore_tags_key_prefixes_hide_out_of_band_tags() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    apply_then_tag_out_of_band(
+        &stack,
+        &tf,
+        "  ignore_tags {\n    key_prefixes = [\"kubernetes.io/\"]\n  }",
+        "kubernetes.io/owner",
+    );
+    tf.assert_plan_empty();
+}
+
+#[test]
+fn without_ignore_tags_out_of_band_tags_are_drift() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    apply_then_tag_out_of_band(&stack, &tf, "", "owner");
+    assert!(!tf.plan_is_empty(), "the out-of-band tags show as drift");
+}

@@ -112,6 +112,7 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         region,
         account_id,
         default_tags: settings.default_tags.clone(),
+        ignore_tags: settings.ignore_tags.clone(),
         trust_check: settings.trust_check,
         roles: RoleCache::default(),
         agents: AgentCache::default(),

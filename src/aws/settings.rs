@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use crate::tags::IgnoreTags;
+
 /// The provider configuration once validated: plain values, nothing unknown.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderSettings {
@@ -22,6 +24,7 @@ pub struct ProviderSettings {
     pub assume_role: Option<AssumeRoleSettings>,
     pub endpoints: EndpointSettings,
     pub default_tags: BTreeMap<String, String>,
+    pub ignore_tags: IgnoreTags,
     pub trust_check: TrustCheck,
 }
 

@@ -39,6 +39,15 @@ pub struct ProviderConfig {
     pub endpoints: Value<EndpointsConfig>,
     #[serde(default, with = "serde_as_vec")]
     pub default_tags: Value<DefaultTagsConfig>,
+    #[serde(default, with = "serde_as_vec")]
+    pub ignore_tags: Value<IgnoreTagsConfig>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreTagsConfig {
+    pub keys: Value<BTreeSet<Value<String>>>,
+    pub key_prefixes: Value<BTreeSet<Value<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -421,6 +430,30 @@ impl ProviderConfig {
                 crate::validate::tags(&mut tag_problems, "default_tags", &s.default_tags);
                 for err in tag_problems.0 {
                     p.push(err);
+                }
+            }
+        }
+        if let Value::Value(ignore) = &self.ignore_tags {
+            for (name, value, target) in [
+                ("keys", &ignore.keys, &mut s.ignore_tags.keys),
+                (
+                    "key_prefixes",
+                    &ignore.key_prefixes,
+                    &mut s.ignore_tags.key_prefixes,
+                ),
+            ] {
+                let path = || attr("ignore_tags").index(0).attribute(name);
+                if let Some(values) = known(&mut p, phase, path(), value) {
+                    for v in known_strings(&mut p, phase, path(), values) {
+                        if v.is_empty() {
+                            p.check(
+                                path(),
+                                &format!("ignore_tags.{name}"),
+                                Err("an empty string would match no tag key (or, as a prefix, every one): remove it.".into()),
+                            );
+                        }
+                        target.insert(v);
+                    }
                 }
             }
         }
