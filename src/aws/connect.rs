@@ -9,14 +9,13 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_eks::config::retry::{RetryPartition, TokenBucket};
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_types::origin::Origin;
 
 use crate::aws::calls::CallLog;
 use crate::aws::configure_errors::configure_failure;
 use crate::aws::errors::from_sdk;
 use crate::aws::settings::{ProviderSettings, RetryMode};
-use crate::aws::transport::{self, NotAwsClassifier};
+use crate::aws::transport::{self, HttpSettings, NotAwsClassifier};
 use crate::aws::AwsContext;
 use crate::eks::agent::presence::AgentCache;
 use crate::error::Error;
@@ -46,7 +45,7 @@ macro_rules! client {
 /// Load the AWS configuration, assume a role if asked, build the EKS, IAM and STS clients and,
 /// unless skipped, prove the credentials work with `sts:GetCallerIdentity`.
 pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
-    let base = remembering(load_base_config(settings).await);
+    let base = remembering(load_base_config(settings).await?);
     let region = base
         .region()
         .map(|r| r.to_string())
@@ -133,10 +132,54 @@ fn for_service(sdk: &SdkConfig, endpoint: Option<&str>) -> SdkConfig {
     }
 }
 
-async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
-        .build_https();
+/// A setting of the provider block, else the first of `vars` set (and not empty).
+fn or_env(value: &Option<String>, vars: &[&str]) -> Option<String> {
+    value.clone().or_else(|| {
+        vars.iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+    })
+}
+
+/// The HTTP settings of the provider block, with the standard variables where it sets none.
+fn http_settings(settings: &ProviderSettings) -> Result<HttpSettings, Error> {
+    let ca_bundle = match or_env(&settings.custom_ca_bundle, &["AWS_CA_BUNDLE"]) {
+        None => None,
+        Some(path) => {
+            let path = expand_home(&path);
+            let pem = std::fs::read(&path).map_err(|e| Error::ProviderConfig {
+                path: Some(attr("custom_ca_bundle")),
+                summary: format!("Cannot read the CA bundle {path}"),
+                detail: format!(
+                    "custom_ca_bundle (or AWS_CA_BUNDLE) names {path}, which cannot be read: {e}. Give the path of a PEM file of certificates."
+                ),
+            })?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(Error::ProviderConfig {
+                    path: Some(attr("custom_ca_bundle")),
+                    summary: format!("The CA bundle {path} holds no certificate"),
+                    detail: "custom_ca_bundle (or AWS_CA_BUNDLE) must name a PEM file with at least one -----BEGIN CERTIFICATE----- block.".into(),
+                });
+            }
+            Some(pem)
+        }
+    };
+    Ok(HttpSettings {
+        ca_bundle,
+        http_proxy: or_env(&settings.http_proxy, &["HTTP_PROXY", "http_proxy"]),
+        https_proxy: or_env(&settings.https_proxy, &["HTTPS_PROXY", "https_proxy"]),
+        no_proxy: or_env(&settings.no_proxy, &["NO_PROXY", "no_proxy"]),
+    })
+}
+
+async fn load_base_config(settings: &ProviderSettings) -> Result<SdkConfig, Error> {
+    let http_client = transport::http_client(&http_settings(settings)?).map_err(|detail| {
+        Error::ProviderConfig {
+            path: None,
+            summary: "Cannot set up the HTTP client".into(),
+            detail,
+        }
+    })?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(transport::guarded(http_client))
         .sleep_impl(transport::sleep())
@@ -174,7 +217,7 @@ async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
         }
         loader = loader.profile_files(files.build());
     }
-    loader.load().await
+    Ok(loader.load().await)
 }
 
 /// The retry configuration of every client: `retry_mode`, and `max_retries` retries after the
@@ -304,7 +347,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let sdk = load_base_config(&settings).await;
+        let sdk = load_base_config(&settings).await.expect("config");
         let creds = sdk
             .credentials_provider()
             .expect("a credentials provider")

@@ -25,6 +25,11 @@ pub struct ProviderSettings {
     pub endpoints: EndpointSettings,
     pub default_tags: BTreeMap<String, String>,
     pub ignore_tags: IgnoreTags,
+    /// `custom_ca_bundle`: a PEM file of certificates to trust, besides the system's.
+    pub custom_ca_bundle: Option<String>,
+    pub http_proxy: Option<String>,
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
     pub trust_check: TrustCheck,
 }
 

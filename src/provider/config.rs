@@ -27,6 +27,10 @@ pub struct ProviderConfig {
     pub profile: Value<String>,
     pub shared_config_files: Value<Vec<Value<String>>>,
     pub shared_credentials_files: Value<Vec<Value<String>>>,
+    pub custom_ca_bundle: Value<String>,
+    pub http_proxy: Value<String>,
+    pub https_proxy: Value<String>,
+    pub no_proxy: Value<String>,
     pub max_retries: Value<i64>,
     pub retry_mode: Value<String>,
     pub skip_credentials_validation: Value<bool>,
@@ -258,6 +262,40 @@ impl ProviderConfig {
             s.shared_credentials_files =
                 known_strings(&mut p, phase, attr("shared_credentials_files"), files);
         }
+        s.custom_ca_bundle = known(
+            &mut p,
+            phase,
+            attr("custom_ca_bundle"),
+            &self.custom_ca_bundle,
+        );
+        if let Some(path) = &s.custom_ca_bundle {
+            if path.is_empty() {
+                p.check(
+                    attr("custom_ca_bundle"),
+                    "custom_ca_bundle",
+                    Err(
+                        "custom_ca_bundle is empty: give the path of a PEM file, or leave it out."
+                            .into(),
+                    ),
+                );
+            }
+        }
+        for (name, value, target) in [
+            ("http_proxy", &self.http_proxy, &mut s.http_proxy),
+            ("https_proxy", &self.https_proxy, &mut s.https_proxy),
+        ] {
+            if let Some(url) = known(&mut p, phase, attr(name), value) {
+                p.check(
+                    attr(name),
+                    name,
+                    endpoint_url(&url).map_err(|_| {
+                        format!("{url:?} is not a proxy URL: use http:// or https:// followed by a host and port, for example \"http://proxy.example.com:3128\".")
+                    }),
+                );
+                *target = Some(url);
+            }
+        }
+        s.no_proxy = known(&mut p, phase, attr("no_proxy"), &self.no_proxy);
         if let Some(n) = known(&mut p, phase, attr("max_retries"), &self.max_retries) {
             match u32::try_from(n) {
                 Ok(n) if n <= 100 => s.max_retries = n,
