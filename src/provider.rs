@@ -12,7 +12,8 @@ use tf_provider::{Diagnostics, DynamicDataSource, DynamicFunction, DynamicResour
 
 use config::Phase;
 pub use config::{
-    AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, IgnoreTagsConfig, ProviderConfig,
+    AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, DefaultTagsConfig, EndpointsConfig,
+    IgnoreTagsConfig, ProviderConfig,
 };
 
 use crate::aws::{connect, Configured};
@@ -97,6 +98,32 @@ fn provider_schema() -> Schema {
         ],
         vec![],
     );
+    let web_identity = block(
+        "Assume an IAM role with an OIDC token (`sts:AssumeRoleWithWebIdentity`) before making any call.",
+        &[
+            optional(
+                "role_arn",
+                string(),
+                "ARN of the role to assume. Required in this block.",
+            ),
+            optional(
+                "session_name",
+                string(),
+                "Session name (2–64 of letters, digits and `_=,.@-`).",
+            ),
+            optional(
+                "web_identity_token_file",
+                string(),
+                "File holding the OIDC token, read again each time the credentials are renewed. Required in this block.",
+            ),
+            optional(
+                "duration",
+                string(),
+                "Session length such as `1h` (15m–12h; default 1h).",
+            ),
+        ],
+        vec![],
+    );
     let endpoints = block(
         "Custom service endpoints. The standard variables `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL` work too; values here win.",
         &[
@@ -149,6 +176,10 @@ fn provider_schema() -> Schema {
             ],
             vec![
                 ("assume_role", NestedBlock::Optional(assume_role)),
+                (
+                    "assume_role_with_web_identity",
+                    NestedBlock::Optional(web_identity),
+                ),
                 ("endpoints", NestedBlock::Optional(endpoints)),
                 ("default_tags", NestedBlock::Optional(default_tags)),
                 ("ignore_tags", NestedBlock::Optional(ignore_tags)),
@@ -232,6 +263,10 @@ mod tests {
         assert_eq!(top, fields(field_names::<ProviderConfig>()));
         for (block, expected) in [
             ("assume_role", field_names::<AssumeRoleConfig>()),
+            (
+                "assume_role_with_web_identity",
+                field_names::<AssumeRoleWithWebIdentityConfig>(),
+            ),
             ("endpoints", field_names::<EndpointsConfig>()),
             ("default_tags", field_names::<DefaultTagsConfig>()),
             ("ignore_tags", field_names::<IgnoreTagsConfig>()),

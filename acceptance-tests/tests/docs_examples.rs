@@ -494,6 +494,12 @@ const PROVIDER_DEFAULTS: &[(&str, &str)] = &[
     ("assume_role.session_name", "terraform-provider-podidentity"),
     // STS's default session length, used because the provider sends no DurationSeconds.
     ("assume_role.duration", "1h"),
+    // As for assume_role: provider_config's assume_role_with_web_identity_* tests.
+    (
+        "assume_role_with_web_identity.session_name",
+        "terraform-provider-podidentity",
+    ),
+    ("assume_role_with_web_identity.duration", "1h"),
 ];
 
 /// A configuration with one block of every resource type that sets only what it must, and for

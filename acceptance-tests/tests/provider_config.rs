@@ -656,3 +656,73 @@ fn without_ignore_tags_out_of_band_tags_are_drift() {
     apply_then_tag_out_of_band(&stack, &tf, "", "owner");
     assert!(!tf.plan_is_empty(), "the out-of-band tags show as drift");
 }
+
+#[test]
+fn assume_role_with_web_identity_calls_sts_and_uses_the_role_credentials() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    // No credentials in the environment: only the web identity gives any.
+    tf.unset_env("AWS_ACCESS_KEY_ID")
+        .unset_env("AWS_SECRET_ACCESS_KEY");
+    tf.write_file(
+        "token",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl\n",
+    );
+    let token = tf.dir().join("token");
+    tf.write_config(&config_with(&format!(
+        "  assume_role_with_web_identity {{\n    role_arn                = \"arn:aws:iam::{ACCOUNT_ID}:role/ci\"\n    session_name            = \"ci-run\"\n    web_identity_token_file = \"{}\"\n    duration                = \"30m\"\n  }}",
+        token.display()
+    )));
+    tf.apply();
+    // An unsigned call (the token is the proof), so found by its parameters.
+    let params = stack
+        .moto
+        .request_params("AssumeRoleWithWebIdentity")
+        .expect("recording");
+    // At least once per provider process (terraform apply starts one to plan, one to apply).
+    assert!(!params.is_empty(), "{params:?}");
+    assert_eq!(
+        params[0].get("RoleArn").map(String::as_str),
+        Some(format!("arn:aws:iam::{ACCOUNT_ID}:role/ci").as_str()),
+        "{params:?}"
+    );
+    assert!(
+        params[0]
+            .get("WebIdentityToken")
+            .is_some_and(|t| t.starts_with("eyJhbGciOiJSUzI1NiJ9.")),
+        "the token of the file: {params:?}"
+    );
+    assert_eq!(
+        params[0].get("RoleSessionName").map(String::as_str),
+        Some("ci-run"),
+        "{params:?}"
+    );
+    assert_eq!(
+        params[0].get("DurationSeconds").map(String::as_str),
+        Some("1800"),
+        "{params:?}"
+    );
+    let keys: Vec<String> = stack
+        .eks_requests()
+        .iter()
+        .map(|r| r["access_key_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| !k.is_empty() && k != ACCESS_KEY_ID),
+        "EKS calls use the web identity role's keys: {keys:?}"
+    );
+}
+
+#[test]
+fn assume_role_with_web_identity_needs_its_token_file() {
+    let stack = stack_with_cluster();
+    let out = validate_fails(
+        &stack,
+        &format!("  assume_role_with_web_identity {{\n    role_arn = \"arn:aws:iam::{ACCOUNT_ID}:role/ci\"\n  }}"),
+    );
+    assert!(
+        out.contains("Invalid assume_role_with_web_identity.web_identity_token_file"),
+        "{out}"
+    );
+}

@@ -4,6 +4,7 @@ use aws_config::retry::RetryConfig;
 // The same types for every service; EKS re-exports them.
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::future::ProvideCredentials as ProvideCredentialsFuture;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
@@ -14,7 +15,7 @@ use aws_types::origin::Origin;
 use crate::aws::calls::CallLog;
 use crate::aws::configure_errors::configure_failure;
 use crate::aws::errors::from_sdk;
-use crate::aws::settings::{ProviderSettings, RetryMode};
+use crate::aws::settings::{ProviderSettings, RetryMode, WebIdentitySettings};
 use crate::aws::transport::{self, HttpSettings, NotAwsClassifier};
 use crate::aws::AwsContext;
 use crate::eks::agent::presence::AgentCache;
@@ -59,6 +60,20 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         })?;
 
     let endpoints = &settings.endpoints;
+    let base = match &settings.assume_role_with_web_identity {
+        None => base,
+        Some(web) => {
+            let sts = aws_sdk_sts::Client::new(&for_service(&base, endpoints.sts.as_deref()));
+            remembering(
+                base.to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(WebIdentity {
+                        sts,
+                        settings: web.clone(),
+                    }))
+                    .build(),
+            )
+        }
+    };
     let sdk = match &settings.assume_role {
         None => base,
         Some(role) => {
@@ -254,6 +269,65 @@ async fn caller_account(
             summary: "Cannot determine the AWS account".into(),
             detail: "sts:GetCallerIdentity answered without an account id.".into(),
         })
+}
+
+/// The credentials of `sts:AssumeRoleWithWebIdentity`, with the token read from its file at each
+/// renewal (tools that write it, such as Kubernetes, replace it before it expires).
+#[derive(Debug)]
+struct WebIdentity {
+    sts: aws_sdk_sts::Client,
+    settings: WebIdentitySettings,
+}
+
+impl ProvideCredentials for WebIdentity {
+    fn provide_credentials<'a>(&'a self) -> ProvideCredentialsFuture<'a>
+    where
+        Self: 'a,
+    {
+        ProvideCredentialsFuture::new(async move {
+            let web = &self.settings;
+            let file = expand_home(&web.web_identity_token_file);
+            let token = std::fs::read_to_string(&file).map_err(|e| {
+                CredentialsError::invalid_configuration(format!(
+                    "assume_role_with_web_identity: cannot read web_identity_token_file {file}: {e}"
+                ))
+            })?;
+            let mut request = self
+                .sts
+                .assume_role_with_web_identity()
+                .role_arn(&web.role_arn)
+                .role_session_name(
+                    web.session_name
+                        .clone()
+                        .unwrap_or_else(|| "terraform-provider-podidentity".to_string()),
+                )
+                .web_identity_token(token.trim());
+            if let Some(duration) = web.duration {
+                request =
+                    request.duration_seconds(i32::try_from(duration.as_secs()).unwrap_or(3600));
+            }
+            let out = request.send().await.map_err(|e| {
+                CredentialsError::provider_error(format!(
+                    "sts:AssumeRoleWithWebIdentity of role {} failed: {}",
+                    web.role_arn,
+                    crate::aws::errors::from_sdk("AssumeRoleWithWebIdentity", e)
+                ))
+            })?;
+            let creds = out.credentials().ok_or_else(|| {
+                CredentialsError::unhandled(
+                    "sts:AssumeRoleWithWebIdentity answered without credentials",
+                )
+            })?;
+            redact::remember(creds.session_token());
+            Ok(Credentials::new(
+                creds.access_key_id(),
+                creds.secret_access_key(),
+                Some(creds.session_token().to_string()),
+                std::time::SystemTime::try_from(*creds.expiration()).ok(),
+                "assume_role_with_web_identity",
+            ))
+        })
+    }
 }
 
 /// Credentials from `inner`, each remembered as secrets the log must never show.

@@ -22,6 +22,7 @@ pub struct ProviderSettings {
     pub allowed_account_ids: BTreeSet<String>,
     pub forbidden_account_ids: BTreeSet<String>,
     pub assume_role: Option<AssumeRoleSettings>,
+    pub assume_role_with_web_identity: Option<WebIdentitySettings>,
     pub endpoints: EndpointSettings,
     pub default_tags: BTreeMap<String, String>,
     pub ignore_tags: IgnoreTags,
@@ -66,6 +67,15 @@ pub struct AssumeRoleSettings {
     pub role_arn: String,
     pub session_name: Option<String>,
     pub external_id: Option<String>,
+    pub duration: Option<Duration>,
+}
+
+/// `assume_role_with_web_identity`: the role assumed with an OIDC token read from a file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebIdentitySettings {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub web_identity_token_file: String,
     pub duration: Option<Duration>,
 }
 

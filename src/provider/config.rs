@@ -10,7 +10,7 @@ use tf_provider::AttributePath;
 
 use crate::aws::settings::{
     is_known_region, AssumeRoleSettings, ProviderSettings, RetryMode, StaticCredentials,
-    TrustCheck, DEFAULT_MAX_RETRIES,
+    TrustCheck, WebIdentitySettings, DEFAULT_MAX_RETRIES,
 };
 use crate::error::Error;
 use crate::validate::{attr, iam_role_arn, is_account_id, Problems};
@@ -40,6 +40,8 @@ pub struct ProviderConfig {
     #[serde(default, with = "serde_as_vec")]
     pub assume_role: Value<AssumeRoleConfig>,
     #[serde(default, with = "serde_as_vec")]
+    pub assume_role_with_web_identity: Value<AssumeRoleWithWebIdentityConfig>,
+    #[serde(default, with = "serde_as_vec")]
     pub endpoints: Value<EndpointsConfig>,
     #[serde(default, with = "serde_as_vec")]
     pub default_tags: Value<DefaultTagsConfig>,
@@ -60,6 +62,15 @@ pub struct AssumeRoleConfig {
     pub role_arn: Value<String>,
     pub session_name: Value<String>,
     pub external_id: Value<String>,
+    pub duration: Value<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssumeRoleWithWebIdentityConfig {
+    pub role_arn: Value<String>,
+    pub session_name: Value<String>,
+    pub web_identity_token_file: Value<String>,
     pub duration: Value<String>,
 }
 
@@ -429,6 +440,84 @@ impl ProviderConfig {
                     Err("assume_role needs role_arn, the ARN of the role to assume.".into()),
                 ),
                 None => {}
+            }
+        }
+        if let Value::Value(web) = &self.assume_role_with_web_identity {
+            let block = "assume_role_with_web_identity";
+            let path = |name: &str| attr(block).index(0).attribute(name.to_string());
+            let role_arn = known(&mut p, phase, path("role_arn"), &web.role_arn);
+            let token_file = known(
+                &mut p,
+                phase,
+                path("web_identity_token_file"),
+                &web.web_identity_token_file,
+            );
+            if let Some(arn) = &role_arn {
+                p.check(
+                    path("role_arn"),
+                    &format!("{block}.role_arn"),
+                    iam_role_arn(arn),
+                );
+            } else if web.role_arn.is_null() {
+                p.check(
+                    path("role_arn"),
+                    &format!("{block}.role_arn"),
+                    Err(format!(
+                        "{block} needs role_arn, the ARN of the role to assume."
+                    )),
+                );
+            }
+            if web.web_identity_token_file.is_null()
+                || token_file.as_deref().is_some_and(str::is_empty)
+            {
+                p.check(
+                    path("web_identity_token_file"),
+                    &format!("{block}.web_identity_token_file"),
+                    Err(format!(
+                        "{block} needs web_identity_token_file, the file holding the OIDC token."
+                    )),
+                );
+            }
+            let duration = known(&mut p, phase, path("duration"), &web.duration).and_then(|d| {
+                match parse_duration(&d) {
+                    Ok(d) if (900..=43200).contains(&d.as_secs()) => Some(d),
+                    Ok(_) => {
+                        p.check(
+                            path("duration"),
+                            &format!("{block}.duration"),
+                            Err(format!("{d:?} is out of range: an assumed role session lasts from 15m to 12h.")),
+                        );
+                        None
+                    }
+                    Err(reason) => {
+                        p.check(path("duration"), &format!("{block}.duration"), Err(reason));
+                        None
+                    }
+                }
+            });
+            let session_name = known(&mut p, phase, path("session_name"), &web.session_name);
+            if let Some(name) = &session_name {
+                let ok = (2..=64).contains(&name.len())
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_=,.@-".contains(c));
+                p.check(
+                    path("session_name"),
+                    &format!("{block}.session_name"),
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(format!("{name:?} is not a role session name: use 2 to 64 letters, digits and _=,.@-"))
+                    },
+                );
+            }
+            if let (Some(role_arn), Some(web_identity_token_file)) = (role_arn, token_file) {
+                s.assume_role_with_web_identity = Some(WebIdentitySettings {
+                    role_arn,
+                    session_name,
+                    web_identity_token_file,
+                    duration,
+                });
             }
         }
         if let Value::Value(endpoints) = &self.endpoints {
