@@ -669,6 +669,130 @@ mod tests {
         );
     }
 
+    fn paths(errs: &[Error]) -> Vec<String> {
+        errs.iter()
+            .map(|e| match e {
+                Error::Invalid { path, .. } => path.to_string(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn static_credentials_need_both_keys() {
+        let only_access = ProviderConfig {
+            access_key: s("AKIAEXAMPLE"),
+            ..Default::default()
+        };
+        let errs = only_access
+            .settings(Phase::Validate)
+            .expect_err("no secret");
+        assert_eq!(paths(&errs), vec!["access_key"]);
+        let only_secret = ProviderConfig {
+            secret_key: s("secret"),
+            ..Default::default()
+        };
+        let errs = only_secret
+            .settings(Phase::Validate)
+            .expect_err("no access key");
+        assert_eq!(paths(&errs), vec!["secret_key"]);
+        let both = ProviderConfig {
+            access_key: s("AKIAEXAMPLE"),
+            secret_key: s("s3cr3t-value"),
+            token: s("t0ken-value"),
+            ..Default::default()
+        };
+        let creds = both
+            .settings(Phase::Configure)
+            .expect("valid")
+            .static_credentials
+            .expect("credentials");
+        assert_eq!(creds.token.as_deref(), Some("t0ken-value"));
+        let shown = format!("{creds:?}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("t0ken"),
+            "{shown}"
+        );
+        // Not yet known at validate: checked again at configure.
+        let pending = ProviderConfig {
+            access_key: s("AKIAEXAMPLE"),
+            secret_key: Value::Unknown,
+            ..Default::default()
+        };
+        assert!(pending.settings(Phase::Validate).is_ok());
+    }
+
+    #[test]
+    fn regions_are_checked_unless_skipped() {
+        for ok in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-northwest-1",
+            "ap-southeast-7",
+        ] {
+            let config = ProviderConfig {
+                region: s(ok),
+                ..Default::default()
+            };
+            assert!(config.settings(Phase::Validate).is_ok(), "{ok}");
+        }
+        let typo = ProviderConfig {
+            region: s("eu-wst-1"),
+            ..Default::default()
+        };
+        let errs = typo.settings(Phase::Validate).expect_err("unknown region");
+        assert_eq!(paths(&errs), vec!["region"]);
+        let skipped = ProviderConfig {
+            region: s("eu-wst-1"),
+            skip_region_validation: Value::Value(true),
+            ..Default::default()
+        };
+        assert!(skipped.settings(Phase::Validate).is_ok());
+    }
+
+    #[test]
+    fn retry_modes() {
+        let adaptive = ProviderConfig {
+            retry_mode: s("adaptive"),
+            ..Default::default()
+        };
+        assert_eq!(
+            adaptive
+                .settings(Phase::Validate)
+                .expect("valid")
+                .retry_mode,
+            RetryMode::Adaptive
+        );
+        let bad = ProviderConfig {
+            retry_mode: s("legacy"),
+            ..Default::default()
+        };
+        assert_eq!(
+            paths(&bad.settings(Phase::Validate).expect_err("bad")),
+            vec!["retry_mode"]
+        );
+    }
+
+    #[test]
+    fn web_identity_needs_role_and_token_file() {
+        let config = ProviderConfig {
+            assume_role_with_web_identity: Value::Value(AssumeRoleWithWebIdentityConfig {
+                duration: s("20h"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let errs = config.settings(Phase::Validate).expect_err("incomplete");
+        assert_eq!(
+            paths(&errs),
+            vec![
+                "assume_role_with_web_identity[0].role_arn",
+                "assume_role_with_web_identity[0].web_identity_token_file",
+                "assume_role_with_web_identity[0].duration",
+            ]
+        );
+    }
+
     #[test]
     fn unknown_values_wait_for_configure() {
         let config = ProviderConfig {
