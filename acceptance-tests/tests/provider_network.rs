@@ -204,7 +204,8 @@ fn a_missing_ca_bundle_names_custom_ca_bundle() {
     assert!(out.contains("custom_ca_bundle"), "{out}");
 }
 
-/// A plain HTTP forward proxy on 127.0.0.1 that counts the requests it forwards.
+/// A forward proxy on 127.0.0.1 (plain HTTP requests, and `CONNECT` tunnels for HTTPS) that
+/// counts the requests and tunnels it forwards.
 struct CountingProxy {
     url: String,
     forwarded: Arc<AtomicUsize>,
@@ -247,6 +248,28 @@ fn forward(client: TcpStream, counted: &AtomicUsize) -> std::io::Result<()> {
             parts.next().unwrap_or_default().to_string(),
             parts.next().unwrap_or_default().to_string(),
         );
+        if method == "CONNECT" {
+            // Skip the rest of the head, then tunnel both ways.
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            let origin = TcpStream::connect(&target)?;
+            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+            let (mut up_from, mut up_to) = (client.try_clone()?, origin.try_clone()?);
+            let upstream = std::thread::spawn(move || {
+                let _ = std::io::copy(&mut up_from, &mut up_to);
+                let _ = up_to.shutdown(std::net::Shutdown::Write);
+            });
+            let (mut down_from, mut down_to) = (origin, client);
+            let _ = std::io::copy(&mut down_from, &mut down_to);
+            let _ = down_to.shutdown(std::net::Shutdown::Write);
+            let _ = upstream.join();
+            return Ok(());
+        }
         let Some(rest) = target.strip_prefix("http://") else {
             client.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")?;
             return Ok(());
@@ -332,4 +355,28 @@ fn no_proxy_bypasses_the_proxy() {
     tf.apply();
     assert!(!stack.eks_requests().is_empty());
     assert_eq!(proxy.forwarded(), 0, "127.0.0.1 is reached directly");
+}
+
+#[test]
+fn https_proxy_tunnels_https_requests() {
+    let stack = stack_with_cluster();
+    let sts = TlsSts::start();
+    let proxy = CountingProxy::start();
+    let tf = Terraform::new(&stack);
+    tf.write_file("ca.pem", &sts.ca_pem);
+    let bundle = tf.dir().join("ca.pem");
+    tf.write_config(&config_with(&format!(
+        "  custom_ca_bundle = \"{}\"\n  https_proxy      = \"{}\"\n  endpoints {{\n    sts = \"{}\"\n  }}",
+        bundle.display(),
+        proxy.url,
+        sts.url
+    )));
+    tf.apply();
+    assert!(sts.hits() >= 1);
+    // Only the https:// endpoint (STS) goes through it; EKS's is http://.
+    assert_eq!(
+        proxy.forwarded(),
+        sts.hits(),
+        "each STS connection tunnelled through the proxy"
+    );
 }
