@@ -567,11 +567,15 @@ fn an_invalid_retry_mode_fails_the_plan() {
     assert!(out.contains("\"legacy\" is not a retry mode"), "{out}");
 }
 
-/// A role and an association, each with tag `app = "shop"`, and the provider block `provider_body`.
+/// A role, an association and the agent, each with tag `app = "shop"`, and the provider block
+/// `provider_body`.
 fn tagged_config(provider_body: &str) -> String {
     format!(
-        "{}{}{}",
+        "{}{}{}{}",
         hcl::provider().lines(provider_body),
+        hcl::Block::resource("aws_eks_pod_identity_agent", "this")
+            .string("cluster_name", "shop-blue")
+            .lines("  tags = { app = \"shop\" }"),
         hcl::role("shared").lines("  name = \"shop-shared\"\n  tags = { app = \"shop\" }"),
         hcl::association("carts", "shop-blue", "carts", "carts")
             .arg("role_arn", "aws_eks_pod_identity_role.shared.arn")
@@ -579,7 +583,8 @@ fn tagged_config(provider_body: &str) -> String {
     )
 }
 
-/// Apply [`tagged_config`], then tag the role and the association out of band with `key`.
+/// Apply [`tagged_config`], then tag the role, the association and the agent out of band with
+/// `key`.
 fn apply_then_tag_out_of_band(stack: &Stack, tf: &Terraform, provider_body: &str, key: &str) {
     tf.write_config(&tagged_config(provider_body));
     tf.apply();
@@ -602,14 +607,20 @@ fn apply_then_tag_out_of_band(stack: &Stack, tf: &Terraform, provider_body: &str
         .as_str()
         .expect("association_arn")
         .to_string();
+    let agent = tf.resource("aws_eks_pod_identity_agent.this")["arn"]
+        .as_str()
+        .expect("agent arn")
+        .to_string();
     let eks = stack.eks_api();
-    eks.run(
-        eks.client
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(key, "someone")
-            .send(),
-    );
+    for arn in [arn, agent] {
+        eks.run(
+            eks.client
+                .tag_resource()
+                .resource_arn(arn)
+                .tags(key, "someone")
+                .send(),
+        );
+    }
 }
 
 #[test]
@@ -654,7 +665,18 @@ fn without_ignore_tags_out_of_band_tags_are_drift() {
     let stack = stack_with_cluster();
     let tf = Terraform::new(&stack);
     apply_then_tag_out_of_band(&stack, &tf, "", "owner");
-    assert!(!tf.plan_is_empty(), "the out-of-band tags show as drift");
+    let actions = tf.planned_actions();
+    for address in [
+        "aws_eks_pod_identity_role.shared",
+        "aws_eks_pod_identity_association.carts",
+        "aws_eks_pod_identity_agent.this",
+    ] {
+        assert_eq!(
+            actions.get(address).map(Vec::as_slice),
+            Some(&["update".to_string()][..]),
+            "the out-of-band tag of {address} shows as drift to remove: {actions:?}"
+        );
+    }
 }
 
 #[test]
