@@ -11,7 +11,10 @@ use tf_provider::value::ValueEmpty;
 use tf_provider::{Diagnostics, DynamicDataSource, DynamicFunction, DynamicResource, Provider};
 
 use config::Phase;
-pub use config::{AssumeRoleConfig, DefaultTagsConfig, EndpointsConfig, ProviderConfig};
+pub use config::{
+    AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, DefaultTagsConfig, EndpointsConfig,
+    IgnoreTagsConfig, ProviderConfig,
+};
 
 use crate::aws::{connect, Configured};
 use crate::diagnostics::{report, report_all};
@@ -95,6 +98,32 @@ fn provider_schema() -> Schema {
         ],
         vec![],
     );
+    let web_identity = block(
+        "Assume an IAM role with an OIDC token (`sts:AssumeRoleWithWebIdentity`) before making any call.",
+        &[
+            optional(
+                "role_arn",
+                string(),
+                "ARN of the role to assume. Required in this block.",
+            ),
+            optional(
+                "session_name",
+                string(),
+                "Session name (2–64 of letters, digits and `_=,.@-`).",
+            ),
+            optional(
+                "web_identity_token_file",
+                string(),
+                "File holding the OIDC token, read again each time the credentials are renewed. Required in this block.",
+            ),
+            optional(
+                "duration",
+                string(),
+                "Session length such as `1h` (15m–12h; default 1h).",
+            ),
+        ],
+        vec![],
+    );
     let endpoints = block(
         "Custom service endpoints. The standard variables `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL` work too; values here win.",
         &[
@@ -113,16 +142,33 @@ fn provider_schema() -> Schema {
         )],
         vec![],
     );
+    let ignore_tags = block(
+        "Tags the provider leaves alone: they are not read into `tags` or `tags_all`, so they never show as drift and are never removed.",
+        &[
+            optional("keys", string_set(), "Tag keys to ignore."),
+            optional("key_prefixes", string_set(), "Tag key prefixes to ignore."),
+        ],
+        vec![],
+    );
     Schema {
         version: 1,
         block: block(
             "EKS Pod Identity: associations and the shared IAM role trusted by `pods.eks.amazonaws.com`.",
             &[
                 optional("region", string(), "AWS region. Else `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region."),
+                optional("skip_region_validation", boolean(), "Accept a `region` that is not in the provider's list of AWS regions (default false)."),
+                optional("access_key", string(), "Access key ID. With `secret_key`, wins over every other source of credentials."),
+                optional("secret_key", string(), "Secret access key, with `access_key`.").sensitive(),
+                optional("token", string(), "Session token of temporary credentials, with `access_key` and `secret_key`.").sensitive(),
                 optional("profile", string(), "Named profile from the shared configuration files."),
                 optional("shared_config_files", string_list(), "Shared configuration files to read instead of `~/.aws/config`."),
                 optional("shared_credentials_files", string_list(), "Shared credentials files to read instead of `~/.aws/credentials`."),
+                optional("custom_ca_bundle", string(), "PEM file of certificate authorities to trust for HTTPS endpoints, besides the system's. Else `AWS_CA_BUNDLE`."),
+                optional("http_proxy", string(), "Proxy for `http://` endpoints. Else `HTTP_PROXY` (or `http_proxy`)."),
+                optional("https_proxy", string(), "Proxy for `https://` endpoints. Else `HTTPS_PROXY` (or `https_proxy`)."),
+                optional("no_proxy", string(), "Comma-separated hosts, domains and IP addresses reached without a proxy. Else `NO_PROXY` (or `no_proxy`)."),
                 optional("max_retries", number(), "Attempts the SDK retries throttled and 5xx requests (default 25)."),
+                optional("retry_mode", string(), "How the SDK paces retries: `\"standard\"` (default) or `\"adaptive\"`, which also slows requests down after throttling."),
                 optional("skip_credentials_validation", boolean(), "Skip `sts:GetCallerIdentity` at configure (default false)."),
                 optional("allowed_account_ids", string_set(), "Only these accounts may be used. Conflicts with `forbidden_account_ids`."),
                 optional("forbidden_account_ids", string_set(), "These accounts must not be used. Conflicts with `allowed_account_ids`."),
@@ -130,8 +176,13 @@ fn provider_schema() -> Schema {
             ],
             vec![
                 ("assume_role", NestedBlock::Optional(assume_role)),
+                (
+                    "assume_role_with_web_identity",
+                    NestedBlock::Optional(web_identity),
+                ),
                 ("endpoints", NestedBlock::Optional(endpoints)),
                 ("default_tags", NestedBlock::Optional(default_tags)),
+                ("ignore_tags", NestedBlock::Optional(ignore_tags)),
             ],
         ),
     }
@@ -212,8 +263,13 @@ mod tests {
         assert_eq!(top, fields(field_names::<ProviderConfig>()));
         for (block, expected) in [
             ("assume_role", field_names::<AssumeRoleConfig>()),
+            (
+                "assume_role_with_web_identity",
+                field_names::<AssumeRoleWithWebIdentityConfig>(),
+            ),
             ("endpoints", field_names::<EndpointsConfig>()),
             ("default_tags", field_names::<DefaultTagsConfig>()),
+            ("ignore_tags", field_names::<IgnoreTagsConfig>()),
         ] {
             let Some(NestedBlock::Optional(nested)) = schema.block.blocks.get(block) else {
                 panic!("{block} is not an optional block");

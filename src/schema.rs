@@ -131,6 +131,12 @@ pub fn computed(name: &'static str, attr_type: AttributeType, doc: &str) -> Attr
 }
 
 impl Attr {
+    /// The value is a secret: Terraform hides it in plans and output.
+    pub fn sensitive(mut self) -> Self {
+        self.attribute.sensitive = true;
+        self
+    }
+
     /// A change of the value replaces the object.
     pub fn replace(mut self) -> Self {
         self.rules.requires_replace = true;

@@ -2,10 +2,59 @@
 //! `tags` and `tags_all`, and the add/remove sets for an update.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::RwLock;
 
 use tf_provider::value::Value;
 
 use crate::value::{known_map, map_value, StringMap};
+
+/// The provider's `ignore_tags`: tags with these keys, or keys with these prefixes, are left out
+/// of what is read, so that they never show as drift and are never removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IgnoreTags {
+    pub keys: BTreeSet<String>,
+    pub key_prefixes: BTreeSet<String>,
+}
+
+impl IgnoreTags {
+    pub fn ignores(&self, key: &str) -> bool {
+        self.keys.contains(key)
+            || self
+                .key_prefixes
+                .iter()
+                .any(|p| key.starts_with(p.as_str()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.key_prefixes.is_empty()
+    }
+}
+
+/// The `ignore_tags` of the configured provider. Terraform starts one plugin process per
+/// provider configuration, so there is one per process, set when the provider is configured.
+static IGNORED: RwLock<IgnoreTags> = RwLock::new(IgnoreTags {
+    keys: BTreeSet::new(),
+    key_prefixes: BTreeSet::new(),
+});
+
+/// Make `ignore` the tags every read leaves out ([`split_for_state`]).
+pub fn set_ignored(ignore: IgnoreTags) {
+    if let Ok(mut slot) = IGNORED.write() {
+        *slot = ignore;
+    }
+}
+
+/// `api` without the tags `ignore_tags` names.
+fn without_ignored(api: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    match IGNORED.read() {
+        Ok(ignore) if !ignore.is_empty() => api
+            .iter()
+            .filter(|(k, _)| !ignore.ignores(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => api.clone(),
+    }
+}
 
 /// The planned `tags_all`: default tags overlaid with the resource's own tags. Unknown while
 /// any configured tag is unknown.
@@ -30,13 +79,15 @@ pub fn plan_tags_all(
 /// default tag when the state was last written (in the prior `tags_all` but not in `tags`, with
 /// that value): an out-of-band tag then shows as drift to remove, while a default tag whose key
 /// or value the provider block changed shows as a change of `tags_all` only. A resource without
-/// `tags` in its configuration keeps `tags` null.
+/// `tags` in its configuration keeps `tags` null. Tags the provider's `ignore_tags` names are
+/// left out of both.
 pub fn split_for_state(
     api: &BTreeMap<String, String>,
     prior_tags: &Value<StringMap>,
     prior_tags_all: &Value<StringMap>,
     defaults: &BTreeMap<String, String>,
 ) -> (Value<StringMap>, Value<StringMap>) {
+    let api = &without_ignored(api);
     let prior_keys: BTreeSet<&String> = match prior_tags {
         Value::Value(map) => map.keys().collect(),
         _ => BTreeSet::new(),
@@ -99,6 +150,19 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn ignore_tags_match_keys_and_prefixes() {
+        let ignore = IgnoreTags {
+            keys: ["owner".to_string()].into(),
+            key_prefixes: ["kubernetes.io/".to_string()].into(),
+        };
+        assert!(ignore.ignores("owner"));
+        assert!(ignore.ignores("kubernetes.io/cluster/shop"));
+        assert!(!ignore.ignores("owners"));
+        assert!(!ignore.ignores("app"));
+        assert!(IgnoreTags::default().is_empty());
     }
 
     #[test]

@@ -487,9 +487,19 @@ const PROVIDER_DEFAULTS: &[(&str, &str)] = &[
     ("max_retries", "25"),
     ("skip_credentials_validation", "false"),
     ("trust_check", "error"),
+    // provider_config's an_unknown_region_fails_the_plan_naming_region shows it is false.
+    ("skip_region_validation", "false"),
+    // RetryMode::default(), checked by connect's retry_mode_reaches_the_sdk_configuration.
+    ("retry_mode", "standard"),
     ("assume_role.session_name", "terraform-provider-podidentity"),
     // STS's default session length, used because the provider sends no DurationSeconds.
     ("assume_role.duration", "1h"),
+    // As for assume_role: provider_config's assume_role_with_web_identity_* tests.
+    (
+        "assume_role_with_web_identity.session_name",
+        "terraform-provider-podidentity",
+    ),
+    ("assume_role_with_web_identity.duration", "1h"),
 ];
 
 /// A configuration with one block of every resource type that sets only what it must, and for

@@ -279,7 +279,10 @@ fn a_region_that_does_not_exist_is_a_clear_error() {
     let mut tf = Terraform::new(&stack);
     // AWS's own endpoint for the region: its name does not resolve.
     tf.unset_env("AWS_ENDPOINT_URL_STS");
-    tf.write_config(&config_with("  region = \"eu-wst-1\""));
+    // Past the region check, to reach AWS's own endpoint for it.
+    tf.write_config(&config_with(
+        "  region                 = \"eu-wst-1\"\n  skip_region_validation = true",
+    ));
     let out = tf.plan_fails();
     assert_plain(
         &flatten(&out),
@@ -440,4 +443,308 @@ fn running_the_binary_by_hand_explains_itself() {
         .expect("run provider --version");
     assert!(version.status.success());
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("terraform-provider-podidentity "));
+}
+
+#[test]
+fn static_credentials_in_the_provider_block_win_over_the_environment() {
+    let stack = stack_with_cluster();
+    let (key, secret, token) = ("AKIABLOCKKEY00000001", "block-secret", "block-token");
+    stack.add_eks_credentials(key, secret, Some(token));
+    let mut tf = Terraform::new(&stack);
+    // Credentials of the environment that EKS does not know: if they won, EKS would refuse them.
+    tf.set_env("AWS_ACCESS_KEY_ID", "AKIAWRONGKEY00000001")
+        .set_env("AWS_SECRET_ACCESS_KEY", "wrong-secret");
+    tf.write_config(&config_with(&format!(
+        "  access_key = \"{key}\"\n  secret_key = \"{secret}\"\n  token      = \"{token}\""
+    )));
+    tf.apply();
+    let requests = stack.eks_requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| r["access_key_id"] == key),
+        "every EKS call is signed with the provider block's key: {requests:?}"
+    );
+}
+
+#[test]
+fn static_credentials_work_without_any_in_the_environment() {
+    let stack = stack_with_cluster();
+    let (key, secret) = ("AKIABLOCKKEY00000002", "block-secret-2");
+    stack.add_eks_credentials(key, secret, None);
+    let mut tf = Terraform::new(&stack);
+    tf.unset_env("AWS_ACCESS_KEY_ID")
+        .unset_env("AWS_SECRET_ACCESS_KEY");
+    tf.write_config(&config_with(&format!(
+        "  access_key = \"{key}\"\n  secret_key = \"{secret}\""
+    )));
+    tf.apply();
+    let requests = stack.eks_requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| r["access_key_id"] == key),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn access_key_without_secret_key_fails_the_plan() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  access_key = \"AKIABLOCKKEY00000003\""));
+    let out = flatten(&tf.plan_fails());
+    assert!(out.contains("Invalid access_key"), "{out}");
+    assert!(out.contains("access_key needs secret_key"), "{out}");
+    assert!(stack.eks_requests().is_empty());
+}
+
+#[test]
+fn an_unknown_region_fails_the_plan_naming_region() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  region = \"eu-wst-1\""));
+    let out = flatten(&tf.plan_fails());
+    assert!(out.contains("Invalid region"), "{out}");
+    assert!(
+        out.contains("\"eu-wst-1\" is not an AWS region this provider knows"),
+        "{out}"
+    );
+    assert!(out.contains("skip_region_validation"), "{out}");
+    assert!(
+        stack.moto.requests().expect("recording").is_empty(),
+        "nothing called"
+    );
+}
+
+#[test]
+fn skip_region_validation_accepts_any_region_name() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    // A region name the provider does not know: configure (GetCallerIdentity, which moto answers
+    // in any region) passes and the EKS call is signed for it (the emulator, which serves one
+    // region only, then refuses it).
+    tf.write_config(&config_with(
+        "  region                 = \"xx-future-9\"\n  skip_region_validation = true",
+    ));
+    let out = flatten(&tf.plan_fails());
+    assert!(!out.contains("Invalid region"), "{out}");
+    assert!(
+        sts_actions(&stack).contains(&"GetCallerIdentity".to_string()),
+        "configured: {out}"
+    );
+    assert!(
+        out.contains("Credential should be scoped to a valid region"),
+        "{out}"
+    );
+}
+
+#[test]
+fn adaptive_retry_mode_is_accepted_and_retries() {
+    let stack = stack_with_cluster();
+    stack.inject_fault(
+        json!({"kind": "throttle", "operation": "ListPodIdentityAssociations", "count": 2}),
+    );
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  retry_mode = \"adaptive\""));
+    tf.apply();
+    let list_calls = stack
+        .eks_operations()
+        .iter()
+        .filter(|op| *op == "ListPodIdentityAssociations")
+        .count();
+    assert!(
+        list_calls >= 3,
+        "two throttled attempts, then success: {list_calls}"
+    );
+}
+
+#[test]
+fn an_invalid_retry_mode_fails_the_plan() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    tf.write_config(&config_with("  retry_mode = \"legacy\""));
+    let out = flatten(&tf.plan_fails());
+    assert!(out.contains("Invalid retry_mode"), "{out}");
+    assert!(out.contains("\"legacy\" is not a retry mode"), "{out}");
+}
+
+/// A role, an association and the agent, each with tag `app = "shop"`, and the provider block
+/// `provider_body`.
+fn tagged_config(provider_body: &str) -> String {
+    format!(
+        "{}{}{}{}",
+        hcl::provider().lines(provider_body),
+        hcl::Block::resource("aws_eks_pod_identity_agent", "this")
+            .string("cluster_name", "shop-blue")
+            .lines("  tags = { app = \"shop\" }"),
+        hcl::role("shared").lines("  name = \"shop-shared\"\n  tags = { app = \"shop\" }"),
+        hcl::association("carts", "shop-blue", "carts", "carts")
+            .arg("role_arn", "aws_eks_pod_identity_role.shared.arn")
+            .lines("  tags = { app = \"shop\" }"),
+    )
+}
+
+/// Apply [`tagged_config`], then tag the role, the association and the agent out of band with
+/// `key`.
+fn apply_then_tag_out_of_band(stack: &Stack, tf: &Terraform, provider_body: &str, key: &str) {
+    tf.write_config(&tagged_config(provider_body));
+    tf.apply();
+    tf.assert_plan_empty();
+    let iam = stack.iam();
+    iam.run(
+        iam.client
+            .tag_role()
+            .role_name("shop-shared")
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key(key)
+                    .value("someone")
+                    .build()
+                    .expect("tag"),
+            )
+            .send(),
+    );
+    let arn = tf.resource("aws_eks_pod_identity_association.carts")["association_arn"]
+        .as_str()
+        .expect("association_arn")
+        .to_string();
+    let agent = tf.resource("aws_eks_pod_identity_agent.this")["arn"]
+        .as_str()
+        .expect("agent arn")
+        .to_string();
+    let eks = stack.eks_api();
+    for arn in [arn, agent] {
+        eks.run(
+            eks.client
+                .tag_resource()
+                .resource_arn(arn)
+                .tags(key, "someone")
+                .send(),
+        );
+    }
+}
+
+#[test]
+fn ignore_tags_keys_hide_out_of_band_tags() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    apply_then_tag_out_of_band(
+        &stack,
+        &tf,
+        "  ignore_tags {\n    keys = [\"owner\"]\n  }",
+        "owner",
+    );
+    tf.assert_plan_empty();
+    // Applying keeps them: nothing removes an ignored tag.
+    tf.apply();
+    let iam = stack.iam();
+    let role = iam.run(iam.client.get_role().role_name("shop-shared").send());
+    let keys: Vec<&str> = role
+        .role()
+        .map(|r| r.tags().iter().map(|t| t.key()).collect())
+        .unwrap_or_default();
+    assert!(keys.contains(&"owner"), "{keys:?}");
+    let state = tf.resource("aws_eks_pod_identity_association.carts");
+    assert_eq!(state["tags_all"], json!({"app": "shop"}));
+}
+
+#[test]
+fn ignore_tags_key_prefixes_hide_out_of_band_tags() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    apply_then_tag_out_of_band(
+        &stack,
+        &tf,
+        "  ignore_tags {\n    key_prefixes = [\"kubernetes.io/\"]\n  }",
+        "kubernetes.io/owner",
+    );
+    tf.assert_plan_empty();
+}
+
+#[test]
+fn without_ignore_tags_out_of_band_tags_are_drift() {
+    let stack = stack_with_cluster();
+    let tf = Terraform::new(&stack);
+    apply_then_tag_out_of_band(&stack, &tf, "", "owner");
+    let actions = tf.planned_actions();
+    for address in [
+        "aws_eks_pod_identity_role.shared",
+        "aws_eks_pod_identity_association.carts",
+        "aws_eks_pod_identity_agent.this",
+    ] {
+        assert_eq!(
+            actions.get(address).map(Vec::as_slice),
+            Some(&["update".to_string()][..]),
+            "the out-of-band tag of {address} shows as drift to remove: {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn assume_role_with_web_identity_calls_sts_and_uses_the_role_credentials() {
+    let stack = stack_with_cluster();
+    let mut tf = Terraform::new(&stack);
+    // No credentials in the environment: only the web identity gives any.
+    tf.unset_env("AWS_ACCESS_KEY_ID")
+        .unset_env("AWS_SECRET_ACCESS_KEY");
+    tf.write_file(
+        "token",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl\n",
+    );
+    let token = tf.dir().join("token");
+    tf.write_config(&config_with(&format!(
+        "  assume_role_with_web_identity {{\n    role_arn                = \"arn:aws:iam::{ACCOUNT_ID}:role/ci\"\n    session_name            = \"ci-run\"\n    web_identity_token_file = \"{}\"\n    duration                = \"30m\"\n  }}",
+        token.display()
+    )));
+    tf.apply();
+    // An unsigned call (the token is the proof), so found by its parameters.
+    let params = stack
+        .moto
+        .request_params("AssumeRoleWithWebIdentity")
+        .expect("recording");
+    // At least once per provider process (terraform apply starts one to plan, one to apply).
+    assert!(!params.is_empty(), "{params:?}");
+    assert_eq!(
+        params[0].get("RoleArn").map(String::as_str),
+        Some(format!("arn:aws:iam::{ACCOUNT_ID}:role/ci").as_str()),
+        "{params:?}"
+    );
+    assert!(
+        params[0]
+            .get("WebIdentityToken")
+            .is_some_and(|t| t.starts_with("eyJhbGciOiJSUzI1NiJ9.")),
+        "the token of the file: {params:?}"
+    );
+    assert_eq!(
+        params[0].get("RoleSessionName").map(String::as_str),
+        Some("ci-run"),
+        "{params:?}"
+    );
+    assert_eq!(
+        params[0].get("DurationSeconds").map(String::as_str),
+        Some("1800"),
+        "{params:?}"
+    );
+    let keys: Vec<String> = stack
+        .eks_requests()
+        .iter()
+        .map(|r| r["access_key_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| !k.is_empty() && k != ACCESS_KEY_ID),
+        "EKS calls use the web identity role's keys: {keys:?}"
+    );
+}
+
+#[test]
+fn assume_role_with_web_identity_needs_its_token_file() {
+    let stack = stack_with_cluster();
+    let out = validate_fails(
+        &stack,
+        &format!("  assume_role_with_web_identity {{\n    role_arn = \"arn:aws:iam::{ACCOUNT_ID}:role/ci\"\n  }}"),
+    );
+    assert!(
+        out.contains("Invalid assume_role_with_web_identity.web_identity_token_file"),
+        "{out}"
+    );
 }

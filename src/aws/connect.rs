@@ -4,18 +4,19 @@ use aws_config::retry::RetryConfig;
 // The same types for every service; EKS re-exports them.
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::future::ProvideCredentials as ProvideCredentialsFuture;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_eks::config::retry::{RetryPartition, TokenBucket};
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_types::origin::Origin;
 
 use crate::aws::calls::CallLog;
 use crate::aws::configure_errors::configure_failure;
 use crate::aws::errors::from_sdk;
-use crate::aws::settings::ProviderSettings;
-use crate::aws::transport::{self, NotAwsClassifier};
+use crate::aws::settings::{ProviderSettings, RetryMode, WebIdentitySettings};
+use crate::aws::transport::{self, HttpSettings, NotAwsClassifier};
 use crate::aws::AwsContext;
 use crate::eks::agent::presence::AgentCache;
 use crate::error::Error;
@@ -45,7 +46,7 @@ macro_rules! client {
 /// Load the AWS configuration, assume a role if asked, build the EKS, IAM and STS clients and,
 /// unless skipped, prove the credentials work with `sts:GetCallerIdentity`.
 pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
-    let base = remembering(load_base_config(settings).await);
+    let base = remembering(load_base_config(settings).await?);
     let region = base
         .region()
         .map(|r| r.to_string())
@@ -59,6 +60,20 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         })?;
 
     let endpoints = &settings.endpoints;
+    let base = match &settings.assume_role_with_web_identity {
+        None => base,
+        Some(web) => {
+            let sts = aws_sdk_sts::Client::new(&for_service(&base, endpoints.sts.as_deref()));
+            remembering(
+                base.to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(WebIdentity {
+                        sts,
+                        settings: web.clone(),
+                    }))
+                    .build(),
+            )
+        }
+    };
     let sdk = match &settings.assume_role {
         None => base,
         Some(role) => {
@@ -111,6 +126,7 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         region,
         account_id,
         default_tags: settings.default_tags.clone(),
+        ignore_tags: settings.ignore_tags.clone(),
         trust_check: settings.trust_check,
         roles: RoleCache::default(),
         agents: AgentCache::default(),
@@ -131,20 +147,73 @@ fn for_service(sdk: &SdkConfig, endpoint: Option<&str>) -> SdkConfig {
     }
 }
 
-async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
-        .build_https();
+/// A setting of the provider block, else the first of `vars` set (and not empty).
+fn or_env(value: &Option<String>, vars: &[&str]) -> Option<String> {
+    value.clone().or_else(|| {
+        vars.iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+    })
+}
+
+/// The HTTP settings of the provider block, with the standard variables where it sets none.
+fn http_settings(settings: &ProviderSettings) -> Result<HttpSettings, Error> {
+    let ca_bundle = match or_env(&settings.custom_ca_bundle, &["AWS_CA_BUNDLE"]) {
+        None => None,
+        Some(path) => {
+            let path = expand_home(&path);
+            let pem = std::fs::read(&path).map_err(|e| Error::ProviderConfig {
+                path: Some(attr("custom_ca_bundle")),
+                summary: format!("Cannot read the CA bundle {path}"),
+                detail: format!(
+                    "custom_ca_bundle (or AWS_CA_BUNDLE) names {path}, which cannot be read: {e}. Give the path of a PEM file of certificates."
+                ),
+            })?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(Error::ProviderConfig {
+                    path: Some(attr("custom_ca_bundle")),
+                    summary: format!("The CA bundle {path} holds no certificate"),
+                    detail: "custom_ca_bundle (or AWS_CA_BUNDLE) must name a PEM file with at least one -----BEGIN CERTIFICATE----- block.".into(),
+                });
+            }
+            Some(pem)
+        }
+    };
+    Ok(HttpSettings {
+        ca_bundle,
+        http_proxy: or_env(&settings.http_proxy, &["HTTP_PROXY", "http_proxy"]),
+        https_proxy: or_env(&settings.https_proxy, &["HTTPS_PROXY", "https_proxy"]),
+        no_proxy: or_env(&settings.no_proxy, &["NO_PROXY", "no_proxy"]),
+    })
+}
+
+async fn load_base_config(settings: &ProviderSettings) -> Result<SdkConfig, Error> {
+    let http_client = transport::http_client(&http_settings(settings)?).map_err(|detail| {
+        Error::ProviderConfig {
+            path: None,
+            summary: "Cannot set up the HTTP client".into(),
+            detail,
+        }
+    })?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(transport::guarded(http_client))
         .sleep_impl(transport::sleep())
         .timeout_config(transport::timeouts())
-        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_retries + 1));
+        .retry_config(retry_config(settings));
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
     }
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile.clone());
+    }
+    if let Some(creds) = &settings.static_credentials {
+        loader = loader.credentials_provider(Credentials::new(
+            creds.access_key.clone(),
+            creds.secret_key.clone(),
+            creds.token.clone(),
+            None,
+            "provider block",
+        ));
     }
     if !settings.shared_config_files.is_empty() || !settings.shared_credentials_files.is_empty() {
         let mut files = EnvConfigFiles::builder();
@@ -163,7 +232,17 @@ async fn load_base_config(settings: &ProviderSettings) -> SdkConfig {
         }
         loader = loader.profile_files(files.build());
     }
-    loader.load().await
+    Ok(loader.load().await)
+}
+
+/// The retry configuration of every client: `retry_mode`, and `max_retries` retries after the
+/// first attempt.
+fn retry_config(settings: &ProviderSettings) -> RetryConfig {
+    let config = match settings.retry_mode {
+        RetryMode::Standard => RetryConfig::standard(),
+        RetryMode::Adaptive => RetryConfig::adaptive(),
+    };
+    config.with_max_attempts(settings.max_retries + 1)
 }
 
 fn expand_home(path: &str) -> String {
@@ -190,6 +269,65 @@ async fn caller_account(
             summary: "Cannot determine the AWS account".into(),
             detail: "sts:GetCallerIdentity answered without an account id.".into(),
         })
+}
+
+/// The credentials of `sts:AssumeRoleWithWebIdentity`, with the token read from its file at each
+/// renewal (tools that write it, such as Kubernetes, replace it before it expires).
+#[derive(Debug)]
+struct WebIdentity {
+    sts: aws_sdk_sts::Client,
+    settings: WebIdentitySettings,
+}
+
+impl ProvideCredentials for WebIdentity {
+    fn provide_credentials<'a>(&'a self) -> ProvideCredentialsFuture<'a>
+    where
+        Self: 'a,
+    {
+        ProvideCredentialsFuture::new(async move {
+            let web = &self.settings;
+            let file = expand_home(&web.web_identity_token_file);
+            let token = std::fs::read_to_string(&file).map_err(|e| {
+                CredentialsError::invalid_configuration(format!(
+                    "assume_role_with_web_identity: cannot read web_identity_token_file {file}: {e}"
+                ))
+            })?;
+            let mut request = self
+                .sts
+                .assume_role_with_web_identity()
+                .role_arn(&web.role_arn)
+                .role_session_name(
+                    web.session_name
+                        .clone()
+                        .unwrap_or_else(|| "terraform-provider-podidentity".to_string()),
+                )
+                .web_identity_token(token.trim());
+            if let Some(duration) = web.duration {
+                request =
+                    request.duration_seconds(i32::try_from(duration.as_secs()).unwrap_or(3600));
+            }
+            let out = request.send().await.map_err(|e| {
+                CredentialsError::provider_error(format!(
+                    "sts:AssumeRoleWithWebIdentity of role {} failed: {}",
+                    web.role_arn,
+                    crate::aws::errors::from_sdk("AssumeRoleWithWebIdentity", e)
+                ))
+            })?;
+            let creds = out.credentials().ok_or_else(|| {
+                CredentialsError::unhandled(
+                    "sts:AssumeRoleWithWebIdentity answered without credentials",
+                )
+            })?;
+            redact::remember(creds.session_token());
+            Ok(Credentials::new(
+                creds.access_key_id(),
+                creds.secret_access_key(),
+                Some(creds.session_token().to_string()),
+                std::time::SystemTime::try_from(*creds.expiration()).ok(),
+                "assume_role_with_web_identity",
+            ))
+        })
+    }
 }
 
 /// Credentials from `inner`, each remembered as secrets the log must never show.
@@ -256,6 +394,44 @@ pub fn check_account(settings: &ProviderSettings, account: &str) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_mode_reaches_the_sdk_configuration() {
+        use aws_config::retry::RetryMode as SdkRetryMode;
+        let adaptive = ProviderSettings {
+            retry_mode: RetryMode::Adaptive,
+            max_retries: 3,
+            ..Default::default()
+        };
+        let config = retry_config(&adaptive);
+        assert_eq!(config.mode(), SdkRetryMode::Adaptive);
+        assert_eq!(config.max_attempts(), 4);
+        let standard = ProviderSettings::default();
+        assert_eq!(retry_config(&standard).mode(), SdkRetryMode::Standard);
+    }
+
+    #[tokio::test]
+    async fn static_credentials_win_over_the_environment() {
+        let settings = ProviderSettings {
+            region: Some("eu-west-1".into()),
+            static_credentials: Some(crate::aws::settings::StaticCredentials {
+                access_key: "AKIABLOCK".into(),
+                secret_key: "block-secret".into(),
+                token: Some("block-token".into()),
+            }),
+            ..Default::default()
+        };
+        let sdk = load_base_config(&settings).await.expect("config");
+        let creds = sdk
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await
+            .expect("credentials");
+        assert_eq!(creds.access_key_id(), "AKIABLOCK");
+        assert_eq!(creds.secret_access_key(), "block-secret");
+        assert_eq!(creds.session_token(), Some("block-token"));
+    }
 
     #[test]
     fn account_guards() {

@@ -32,6 +32,8 @@ pub struct AwsContext {
     pub account_id: Option<String>,
     /// The tags of the provider's `default_tags` block.
     pub default_tags: BTreeMap<String, String>,
+    /// The provider's `ignore_tags`, which every read of tags applies.
+    pub ignore_tags: crate::tags::IgnoreTags,
     /// What the association's trust check does (`trust_check`).
     pub trust_check: TrustCheck,
     /// Roles the trust check has read, once each per process.
@@ -47,6 +49,7 @@ pub struct Configured(Arc<RwLock<Option<Arc<AwsContext>>>>);
 
 impl Configured {
     pub fn set(&self, ctx: AwsContext) {
+        crate::tags::set_ignored(ctx.ignore_tags.clone());
         if let Ok(mut slot) = self.0.write() {
             *slot = Some(Arc::new(ctx));
         }

@@ -4,20 +4,33 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use crate::tags::IgnoreTags;
+
 /// The provider configuration once validated: plain values, nothing unknown.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderSettings {
     pub region: Option<String>,
+    pub skip_region_validation: bool,
+    /// `access_key`, `secret_key` and `token`: win over every other source of credentials.
+    pub static_credentials: Option<StaticCredentials>,
     pub profile: Option<String>,
     pub shared_config_files: Vec<String>,
     pub shared_credentials_files: Vec<String>,
     pub max_retries: u32,
+    pub retry_mode: RetryMode,
     pub skip_credentials_validation: bool,
     pub allowed_account_ids: BTreeSet<String>,
     pub forbidden_account_ids: BTreeSet<String>,
     pub assume_role: Option<AssumeRoleSettings>,
+    pub assume_role_with_web_identity: Option<WebIdentitySettings>,
     pub endpoints: EndpointSettings,
     pub default_tags: BTreeMap<String, String>,
+    pub ignore_tags: IgnoreTags,
+    /// `custom_ca_bundle`: a PEM file of certificates to trust, besides the system's.
+    pub custom_ca_bundle: Option<String>,
+    pub http_proxy: Option<String>,
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
     pub trust_check: TrustCheck,
 }
 
@@ -57,6 +70,15 @@ pub struct AssumeRoleSettings {
     pub duration: Option<Duration>,
 }
 
+/// `assume_role_with_web_identity`: the role assumed with an OIDC token read from a file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebIdentitySettings {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub web_identity_token_file: String,
+    pub duration: Option<Duration>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointSettings {
     pub eks: Option<String>,
@@ -66,3 +88,105 @@ pub struct EndpointSettings {
 
 /// Default for `max_retries`, as hashicorp/aws.
 pub const DEFAULT_MAX_RETRIES: u32 = 25;
+
+/// Credentials written in the provider block. Their `Debug` shows the access key id only.
+#[derive(Clone, Default, PartialEq)]
+pub struct StaticCredentials {
+    pub access_key: String,
+    pub secret_key: String,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"(hidden)")
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .finish()
+    }
+}
+
+/// How the SDK paces retries: `retry_mode` in the provider block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Exponential backoff with jitter (the default).
+    #[default]
+    Standard,
+    /// Standard, plus a client-side rate limiter that slows down after throttling.
+    Adaptive,
+}
+
+impl std::str::FromStr for RetryMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "standard" => Ok(RetryMode::Standard),
+            "adaptive" => Ok(RetryMode::Adaptive),
+            other => Err(format!(
+                "{other:?} is not a retry mode: use \"standard\" (the default) or \"adaptive\"."
+            )),
+        }
+    }
+}
+
+/// The AWS regions `region` is checked against unless `skip_region_validation` is set: the
+/// commercial, AWS GovCloud (US), China, European Sovereign Cloud and ISO partitions.
+pub const KNOWN_REGIONS: &[&str] = &[
+    // aws
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    // aws-us-gov
+    "us-gov-east-1",
+    "us-gov-west-1",
+    // aws-cn
+    "cn-north-1",
+    "cn-northwest-1",
+    // aws-eusc
+    "eusc-de-east-1",
+    // aws-iso, aws-iso-b, aws-iso-e, aws-iso-f
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "eu-isoe-west-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+];
+
+/// Whether `region` is one of [`KNOWN_REGIONS`].
+pub fn is_known_region(region: &str) -> bool {
+    KNOWN_REGIONS.contains(&region)
+}

@@ -15,6 +15,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep, Sleep};
+use aws_smithy_http_client::proxy::{ProxyConfig, ProxyError};
+use aws_smithy_http_client::tls::{
+    rustls_provider::CryptoMode, Provider as TlsProvider, TlsContext, TrustStore,
+};
+use aws_smithy_http_client::Connector;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -93,6 +98,100 @@ impl AsyncSleep for StoppableSleep {
     }
 }
 
+/// Where requests go and whom they trust: `custom_ca_bundle`, `http_proxy`, `https_proxy` and
+/// `no_proxy`, each already resolved from the provider block or the environment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpSettings {
+    /// PEM certificates trusted for HTTPS endpoints, besides the system's.
+    pub ca_bundle: Option<Vec<u8>>,
+    pub http_proxy: Option<String>,
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+/// The HTTP client every AWS client uses: rustls with the system's roots and the CA bundle, and
+/// one proxy for `http://` endpoints and another for `https://` ones.
+pub fn http_client(settings: &HttpSettings) -> Result<SharedHttpClient, String> {
+    let mut trust = TrustStore::default();
+    if let Some(pem) = &settings.ca_bundle {
+        trust = trust.with_pem_certificate(pem.clone());
+    }
+    let tls = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let proxy = |url: &Option<String>, make: fn(&str) -> Result<ProxyConfig, ProxyError>| match url
+    {
+        None => Ok(ProxyConfig::disabled()),
+        Some(url) => {
+            let config = make(url).map_err(|e| format!("proxy {url:?}: {e}"))?;
+            Ok::<_, String>(match &settings.no_proxy {
+                Some(rules) => config.no_proxy(rules),
+                None => config,
+            })
+        }
+    };
+    let for_http = proxy(&settings.http_proxy, |u| ProxyConfig::http(u))?;
+    let for_https = proxy(&settings.https_proxy, |u| ProxyConfig::https(u))?;
+    let client = |proxy: ProxyConfig| {
+        let tls = tls.clone();
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(
+            move |connector_settings, components| {
+                let mut builder = Connector::builder();
+                builder.set_connector_settings(connector_settings.cloned());
+                if let Some(components) = components {
+                    builder.set_sleep_impl(components.sleep_impl());
+                }
+                builder
+                    .proxy_config(proxy.clone())
+                    .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
+                    .tls_context(tls.clone())
+                    .build()
+            },
+        )
+    };
+    Ok(SharedHttpClient::new(ByScheme {
+        http: client(for_http),
+        https: client(for_https),
+    }))
+}
+
+/// One client for `http://` requests, another for the rest: each with its own proxy.
+#[derive(Debug)]
+struct ByScheme {
+    http: SharedHttpClient,
+    https: SharedHttpClient,
+}
+
+impl HttpClient for ByScheme {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(BySchemeConnector {
+            http: self.http.http_connector(settings, components),
+            https: self.https.http_connector(settings, components),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct BySchemeConnector {
+    http: SharedHttpConnector,
+    https: SharedHttpConnector,
+}
+
+impl HttpConnector for BySchemeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        if request.uri().starts_with("http://") {
+            self.http.call(request)
+        } else {
+            self.https.call(request)
+        }
+    }
+}
+
 /// `inner` with the behaviour described in the module documentation.
 pub fn guarded(inner: SharedHttpClient) -> SharedHttpClient {
     SharedHttpClient::new(GuardedClient { inner })
@@ -146,6 +245,14 @@ impl HttpConnector for GuardedConnector {
                 }
                 Err(err) if is_refused(&err) => {
                     Err(ConnectorError::user(Box::new(Refused { url, source: err })))
+                }
+                Err(err) if untrusted_certificate(&err).is_some() => {
+                    let reason = untrusted_certificate(&err).unwrap_or_default();
+                    Err(ConnectorError::user(Box::new(Untrusted {
+                        url,
+                        reason,
+                        source: err,
+                    })))
                 }
                 Err(err) if is_unresolvable(&err) => {
                     Err(ConnectorError::user(Box::new(Unresolvable {
@@ -218,6 +325,52 @@ impl StdError for Unresolvable {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         Some(&self.source)
     }
+}
+
+/// The endpoint's TLS certificate is not trusted (a private certificate authority without
+/// `custom_ca_bundle`, a TLS-inspecting proxy): the same answer every time, so not retried.
+#[derive(Debug)]
+pub struct Untrusted {
+    url: String,
+    reason: String,
+    source: ConnectorError,
+}
+
+impl fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the TLS certificate of {} is not trusted ({}): if a private certificate authority signs it, name its PEM file in custom_ca_bundle (or AWS_CA_BUNDLE)",
+            endpoint_of(&self.url),
+            self.reason
+        )
+    }
+}
+
+impl StdError for Untrusted {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// rustls's words for a peer certificate it refuses, from anywhere in the error chain.
+fn untrusted_certificate(err: &ConnectorError) -> Option<String> {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        let message = e.to_string();
+        if let Some(at) = message.find("invalid peer certificate") {
+            return Some(message[at..].to_string());
+        }
+        // io::Error's source() skips the error it wraps: look at that one too.
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 /// getaddrinfo's answers for a name that does not exist (EAI_NONAME, EAI_NODATA), as the
