@@ -4,8 +4,11 @@
 //! succeeded, and turns every error into a diagnostic. Each resource only says what it is and
 //! what it does ([`ManagedResource`], [`Lookup`]).
 
+pub mod region;
+
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -68,13 +71,12 @@ pub trait ManagedResource: Send + Sync + 'static {
     const DESCRIPTION: &'static str;
     /// The state's schema version. Keep it at 0, the version hashicorp/aws records for its
     /// resources of the same name: at equal versions Terraform itself drops the attributes a
-    /// prior state has and the schema lacks (hashicorp/aws v6's `region`, until ours has one)
-    /// and reads the ones it lacks as null (`owner_arn` in a hashicorp/aws state), then
-    /// tf-provider hands the state over as it is; read fills in what is null. An attribute
-    /// added later (optional and computed, as `region` will be) is thus kept from a v6 state
-    /// and filled in by read for a v5 one. A different version would send every such state to
-    /// tf-provider's upgrade hook, which a resource outside tf-provider 0.2.2 cannot implement
-    /// (its argument type is private to that crate): the upgrade would fail.
+    /// prior state has and the schema lacks and reads the ones it lacks as null (`owner_arn` in
+    /// a hashicorp/aws v5 state, `region` too), then tf-provider hands the state over as it is;
+    /// read fills in what is null. So hashicorp/aws v6's `region` is kept, and a v5 state gets
+    /// the provider's. A different version would send every such state to tf-provider's upgrade
+    /// hook, which a resource outside tf-provider 0.2.2 cannot implement (its argument type is
+    /// private to that crate): the upgrade would fail.
     const SCHEMA_VERSION: i64 = 0;
 
     /// Every attribute with its check and plan rules (replace, default, use state for unknown,
@@ -84,6 +86,17 @@ pub trait ManagedResource: Send + Sync + 'static {
     /// Nested blocks (such as `timeouts`), each a field of the state too.
     fn blocks() -> Vec<(&'static str, NestedBlock)> {
         Vec::new()
+    }
+
+    /// The `region` of an object that lives in one AWS region ([`region::attribute`]), which
+    /// chooses the context every call for it gets; `None` for a global (IAM) one.
+    fn region(_state: &Self::State) -> Option<&Value<String>> {
+        None
+    }
+
+    /// The same, to fill in.
+    fn region_mut(_state: &mut Self::State) -> Option<&mut Value<String>> {
+        None
     }
 
     /// Checks across attributes that need no AWS call. Unknown values are skipped: they are
@@ -206,13 +219,27 @@ impl<R: ManagedResource> Managed<R> {
         &self,
         diags: &mut Diagnostics,
         prior: Option<&R::State>,
-        proposed: R::State,
+        mut proposed: R::State,
         config: &R::State,
     ) -> Option<(R::State, Vec<AttributePath>)> {
         let defaults = self.configured.default_tags();
         let mut problems = problems::<R>(&self.attributes, config, &defaults);
+        let mut config = config.clone();
+        let mut prior = prior.cloned();
         if let Ok(ctx) = self.configured.get() {
-            problems.0.extend(R::validate_with_context(config, &ctx).0);
+            problems.0.extend(region::problems(R::region(&config), &ctx).0);
+            let ctx = region::context(&ctx, R::region(&config));
+            problems.0.extend(R::validate_with_context(&config, &ctx).0);
+            // A region left out is the provider's, as if written: planned as such, and a
+            // change of the provider's region replaces the object. A prior state without one
+            // (hashicorp/aws v5's, not refreshed) is in the provider's region.
+            if R::region(&config).is_some_and(Value::is_null) {
+                region::fill(R::region_mut(&mut config), &ctx.region);
+                region::fill(R::region_mut(&mut proposed), &ctx.region);
+                if let Some(prior) = prior.as_mut() {
+                    region::fill(R::region_mut(prior), &ctx.region);
+                }
+            }
         }
         if !problems.is_empty() {
             report_all(diags, &problems.0);
@@ -220,8 +247,26 @@ impl<R: ManagedResource> Managed<R> {
         }
         reported(
             diags,
-            plan::<R>(&self.attributes, prior, proposed, config, &defaults),
+            plan::<R>(
+                &self.attributes,
+                prior.as_ref(),
+                proposed,
+                &config,
+                &defaults,
+            ),
         )
+    }
+
+    /// The configured context, for the region of `state`; `None` with an error reported
+    /// while the provider is not configured.
+    fn context(&self, diags: &mut Diagnostics, state: &R::State) -> Option<Arc<AwsContext>> {
+        let ctx = self.configured.get_or_report(diags)?;
+        Some(region::context(&ctx, R::region(state)))
+    }
+
+    /// Whether the resource has a `region` (and its import IDs an `@region` suffix).
+    fn is_regional(&self) -> bool {
+        self.attributes.iter().any(|a| a.name == "region")
     }
 
     /// [`ManagedResource::check_plan`] with its warnings and error reported; `false` refuses
@@ -237,6 +282,7 @@ impl<R: ManagedResource> Managed<R> {
         let Ok(ctx) = self.configured.get() else {
             return true;
         };
+        let ctx = region::context(&ctx, R::region(planned));
         match R::check_plan(&ctx, prior, planned, replacing).await {
             Ok(warnings) => {
                 for w in warnings {
@@ -314,8 +360,12 @@ impl<R: ManagedResource> Resource for Managed<R> {
         let Some(ctx) = self.configured.get_or_report(diags) else {
             return Some((state, private_state));
         };
+        let ctx = region::context(&ctx, R::region(&state));
         match R::read(&ctx, &state).await {
-            Ok(Some(current)) => Some((current, private_state)),
+            Ok(Some(mut current)) => {
+                region::fill(R::region_mut(&mut current), &ctx.region);
+                Some((current, private_state))
+            }
             Ok(None) => {
                 let (summary, detail) = R::gone(&state);
                 warn(diags, summary, detail, None);
@@ -366,7 +416,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         prior_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::PrivateState<'a>> {
-        let ctx = self.configured.get_or_report(diags)?;
+        let ctx = self.context(diags, &prior_state)?;
         let warnings = reported(diags, R::plan_destroy(&ctx, &prior_state).await)?;
         for w in warnings {
             warn(diags, w.summary, w.detail, None);
@@ -382,8 +432,11 @@ impl<R: ManagedResource> Resource for Managed<R> {
         planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
-        let created = R::create(&ctx, &planned_state).await;
+        let ctx = self.context(diags, &planned_state)?;
+        let mut created = R::create(&ctx, &planned_state).await;
+        if let Some(state) = created.state.as_mut() {
+            region::fill(R::region_mut(state), &ctx.region);
+        }
         let target = R::target(created.state.as_ref().unwrap_or(&planned_state));
         recorded(diags, R::NAME, "created", &target, created)
             .map(|state| (state, planned_private_state))
@@ -398,7 +451,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let ctx = self.configured.get_or_report(diags)?;
+        let ctx = self.context(diags, &prior_state)?;
         let state = recorded(
             diags,
             R::NAME,
@@ -416,7 +469,7 @@ impl<R: ManagedResource> Resource for Managed<R> {
         _planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
-        let ctx = self.configured.get_or_report(diags)?;
+        let ctx = self.context(diags, &prior_state)?;
         let result = R::delete(&ctx, &prior_state).await;
         let failed = result.is_err();
         recorded(
@@ -435,7 +488,15 @@ impl<R: ManagedResource> Resource for Managed<R> {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let ctx = self.configured.get_or_report(diags)?;
-        reported(diags, R::import(&ctx, &id).await).map(|state| (state, Value::Null))
+        let (id, region) = if self.is_regional() {
+            reported(diags, region::split_import_id(&id, &ctx))?
+        } else {
+            (id.as_str(), None)
+        };
+        let ctx = ctx.in_region(region);
+        let mut state = reported(diags, R::import(&ctx, id).await)?;
+        region::fill(R::region_mut(&mut state), &ctx.region);
+        Some((state, Value::Null))
     }
 }
 
@@ -452,6 +513,16 @@ pub trait Lookup: Send + Sync + 'static {
 
     /// Every attribute with its check.
     fn attributes() -> Vec<Attr>;
+
+    /// The `region` to look in, as [`ManagedResource::region`].
+    fn region(_config: &Self::State) -> Option<&Value<String>> {
+        None
+    }
+
+    /// The same, to fill in.
+    fn region_mut(_config: &mut Self::State) -> Option<&mut Value<String>> {
+        None
+    }
 
     /// The configuration with its computed attributes filled in.
     async fn read(ctx: &AwsContext, config: Self::State) -> Result<Self::State, Error>;
@@ -499,13 +570,17 @@ impl<L: Lookup> DataSource for LookupDataSource<L> {
         config: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
-        let problems = self.problems(&config);
+        let mut problems = self.problems(&config);
+        let ctx = self.configured.get_or_report(diags)?;
+        problems.0.extend(region::problems(L::region(&config), &ctx).0);
         if !problems.is_empty() {
             report_all(diags, &problems.0);
             return None;
         }
-        let ctx = self.configured.get_or_report(diags)?;
-        reported(diags, L::read(&ctx, config).await)
+        let ctx = region::context(&ctx, L::region(&config));
+        let mut found = reported(diags, L::read(&ctx, config).await)?;
+        region::fill(L::region_mut(&mut found), &ctx.region);
+        Some(found)
     }
 }
 

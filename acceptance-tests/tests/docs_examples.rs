@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use acceptance::harness::{hcl, workspace_root, Stack, Terraform, REQUIRED_PROVIDERS};
+use acceptance::harness::{hcl, workspace_root, Stack, Terraform, REGION, REQUIRED_PROVIDERS};
 use serde_json::Value;
 
 fn provider_schema(tf: &Terraform) -> Value {
@@ -286,6 +286,9 @@ struct DocItem {
 impl DocItem {
     /// `` Defaults to `X` ``.
     fn default(&self) -> Option<String> {
+        if self.text.contains(PROVIDER_REGION_DEFAULT) {
+            return Some(PROVIDER_REGION.to_string());
+        }
         let at = self.text.find("Defaults to `")?;
         let rest = &self.text[at + "Defaults to `".len()..];
         Some(normalized_default(rest.split('`').next().unwrap_or("")))
@@ -294,7 +297,11 @@ impl DocItem {
     /// A mention of a default in another form than `` Defaults to `X` ``, which the test could
     /// not compare with the provider's.
     fn mentions_default_otherwise(&self) -> bool {
-        let mut text = self.text.to_ascii_lowercase().replace("default_tags", "");
+        let mut text = self
+            .text
+            .replace(PROVIDER_REGION_DEFAULT, "")
+            .to_ascii_lowercase()
+            .replace("default_tags", "");
         if let Some(at) = text.find("defaults to `") {
             text.replace_range(at..at + "defaults to `".len(), "");
         }
@@ -542,6 +549,11 @@ fn minimal_resources() -> (BTreeMap<String, (String, BTreeSet<String>)>, String)
 
 /// The default of each optional attribute of each resource type, as a plan of
 /// [`minimal_resources`] shows it: a known value the configuration did not set.
+/// How a page says that an object's `region` is the provider's when unset, and the default the
+/// test compares it with: the region the stack gives terraform, as planned.
+const PROVIDER_REGION_DEFAULT: &str = "Defaults to the provider's `region`.";
+const PROVIDER_REGION: &str = "(the provider's region)";
+
 fn planned_defaults(
     stack: &Stack,
     schema: &Value,
@@ -579,6 +591,7 @@ fn planned_defaults(
             }
             let value = match &change["after"][name] {
                 Value::Null => continue,
+                Value::String(s) if name == "region" && s == REGION => PROVIDER_REGION.to_string(),
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
@@ -611,11 +624,16 @@ fn every_page_documents_exactly_the_schema_with_its_defaults() {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect()
+        } else if let Some(t) = resource_type {
+            resource_defaults.get(&t).cloned().unwrap_or_default()
         } else {
-            // Data sources have no arguments with defaults.
-            resource_type
-                .and_then(|t| resource_defaults.get(&t).cloned())
-                .unwrap_or_default()
+            // A data source has no argument with a default but `region`, which its read fills
+            // in with the provider's (checked by the `regions` tests).
+            block["attributes"]
+                .get("region")
+                .map(|_| ("region".to_string(), PROVIDER_REGION.to_string()))
+                .into_iter()
+                .collect()
         };
         problems.extend(compare_page(
             &name,

@@ -1,5 +1,7 @@
 //! Build the shared AWS clients from the provider settings, once per configure.
 
+use std::sync::Arc;
+
 use aws_config::retry::RetryConfig;
 // The same types for every service; EKS re-exports them.
 use aws_config::sts::AssumeRoleProvider;
@@ -17,6 +19,7 @@ use crate::aws::configure_errors::configure_failure;
 use crate::aws::errors::from_sdk;
 use crate::aws::settings::{ProviderSettings, RetryMode, WebIdentitySettings};
 use crate::aws::transport::{self, HttpSettings, NotAwsClassifier};
+use crate::aws::regions::Regions;
 use crate::aws::AwsContext;
 use crate::eks::agent::presence::AgentCache;
 use crate::error::Error;
@@ -99,7 +102,7 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
             )
         }
     };
-    let eks = client!(aws_sdk_eks, &sdk, endpoints.eks);
+    let eks = eks_client(&sdk, endpoints.eks.as_deref());
     let iam = client!(aws_sdk_iam, &sdk, endpoints.iam);
     let sts = client!(aws_sdk_sts, &sdk, endpoints.sts);
 
@@ -128,9 +131,16 @@ pub async fn connect(settings: &ProviderSettings) -> Result<AwsContext, Error> {
         default_tags: settings.default_tags.clone(),
         ignore_tags: settings.ignore_tags.clone(),
         trust_check: settings.trust_check,
-        roles: RoleCache::default(),
+        skip_region_validation: settings.skip_region_validation,
+        roles: Arc::new(RoleCache::default()),
         agents: AgentCache::default(),
+        regions: Regions::new(sdk, endpoints.eks.clone()),
     })
+}
+
+/// The EKS client of `sdk`'s region: the provider's own, or one a resource's `region` names.
+pub(crate) fn eks_client(sdk: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_eks::Client {
+    client!(aws_sdk_eks, sdk, endpoint)
 }
 
 /// The configuration of one service's client: `sdk` with the endpoint the provider block sets

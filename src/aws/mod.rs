@@ -5,6 +5,7 @@ pub mod configure_errors;
 pub mod connect;
 pub mod errors;
 pub mod once;
+pub mod regions;
 pub mod retry;
 pub mod settings;
 pub mod transport;
@@ -18,6 +19,7 @@ use crate::diagnostics::report;
 use crate::eks::agent::presence::AgentCache;
 use crate::error::Error;
 use crate::iam::role_cache::RoleCache;
+use regions::Regions;
 use settings::TrustCheck;
 
 /// What `ConfigureProvider` produces and every resource and data source shares: the clients,
@@ -36,10 +38,16 @@ pub struct AwsContext {
     pub ignore_tags: crate::tags::IgnoreTags,
     /// What the association's trust check does (`trust_check`).
     pub trust_check: TrustCheck,
-    /// Roles the trust check has read, once each per process.
-    pub roles: RoleCache,
-    /// Clusters whose Pod Identity Agent was looked at, once each per process.
+    /// The provider's `skip_region_validation`, which a resource's `region` follows too.
+    pub skip_region_validation: bool,
+    /// Roles the trust check has read, once each per process. IAM is global: every region's
+    /// context shares them.
+    pub roles: Arc<RoleCache>,
+    /// Clusters whose Pod Identity Agent was looked at, once each per process (in this
+    /// context's region: a cluster name is unique per region).
     pub agents: AgentCache,
+    /// The contexts of the other regions resources name in their `region` argument.
+    pub regions: Regions,
 }
 
 /// The slot resources hold: empty until Terraform configures the provider. Terraform starts one

@@ -190,3 +190,31 @@ pub const KNOWN_REGIONS: &[&str] = &[
 pub fn is_known_region(region: &str) -> bool {
     KNOWN_REGIONS.contains(&region)
 }
+
+/// The shape of an AWS region name: lower-case letters, digits and dashes.
+pub fn region_name(region: &str) -> Result<(), String> {
+    let ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{region:?} is not an AWS region name such as \"eu-west-1\"."
+        ))
+    }
+}
+
+/// A region of the provider block or of a resource: well formed, and one of
+/// [`KNOWN_REGIONS`] unless `skip_region_validation` is set.
+pub fn check_region(region: &str, skip_region_validation: bool) -> Result<(), String> {
+    region_name(region)?;
+    if skip_region_validation || is_known_region(region) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{region:?} is not an AWS region this provider knows, such as \"eu-west-1\" or \"us-east-1\". Check the spelling; for a region newer than this provider (or an endpoint of your own), set skip_region_validation = true in the provider block."
+        ))
+    }
+}

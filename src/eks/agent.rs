@@ -22,7 +22,7 @@ use crate::aws::AwsContext;
 use crate::eks::association::apply_tag_changes;
 use crate::error::Error;
 use crate::policy_json;
-use crate::resource::{Applied, ManagedResource, Warning};
+use crate::resource::{region, Applied, ManagedResource, Warning};
 use crate::schema::{
     block, boolean, computed, optional, optional_computed, required, string, string_map, Attr,
 };
@@ -47,6 +47,7 @@ pub struct AgentState {
     pub status: Value<String>,
     pub tags: Value<StringMap>,
     pub tags_all: Value<StringMap>,
+    pub region: Value<String>,
     #[serde(default, with = "serde_as_vec")]
     pub timeouts: Value<Timeouts>,
 }
@@ -169,7 +170,16 @@ impl ManagedResource for PodIdentityAgent {
             computed("status", string(), "Status of the add-on, `ACTIVE` once installed."),
             optional("tags", string_map(), "Tags of the add-on. Merged over the provider's `default_tags`.").check_tags(),
             computed("tags_all", string_map(), "All tags of the add-on, including the provider's `default_tags`."),
+            region::attribute("add-on"),
         ]
+    }
+
+    fn region(state: &Self::State) -> Option<&Value<String>> {
+        Some(&state.region)
+    }
+
+    fn region_mut(state: &mut Self::State) -> Option<&mut Value<String>> {
+        Some(&mut state.region)
     }
 
     fn blocks() -> Vec<(&'static str, NestedBlock)> {

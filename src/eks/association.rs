@@ -21,7 +21,7 @@ use crate::eks::agent;
 use crate::eks::find::{find_association_by_id, find_association_by_service_account};
 use crate::error::{AwsError, Error};
 use crate::policy_json;
-use crate::resource::{Applied, ManagedResource, Warning};
+use crate::resource::{region, Applied, ManagedResource, Warning};
 use crate::schema::{
     boolean, computed, optional, optional_computed, required, string, string_map, Attr,
 };
@@ -47,6 +47,7 @@ pub struct AssociationState {
     pub owner_arn: Value<String>,
     pub tags: Value<StringMap>,
     pub tags_all: Value<StringMap>,
+    pub region: Value<String>,
 }
 
 /// The resource type `aws_eks_pod_identity_association`.
@@ -88,7 +89,16 @@ impl ManagedResource for Association {
             optional("tags", string_map(), "Tags of the association. Merged over the provider's `default_tags`.").check_tags(),
             // Derived from tags and the provider's default_tags in `plan`.
             computed("tags_all", string_map(), "All tags of the association, including the provider's `default_tags`."),
+            region::attribute("association"),
         ]
+    }
+
+    fn region(state: &Self::State) -> Option<&Value<String>> {
+        Some(&state.region)
+    }
+
+    fn region_mut(state: &mut Self::State) -> Option<&mut Value<String>> {
+        Some(&mut state.region)
     }
 
     fn validate(config: &AssociationState, _defaults: &BTreeMap<String, String>) -> Problems {
@@ -559,6 +569,7 @@ pub fn state_from_api(
         owner_arn: text(found.owner_arn()),
         tags,
         tags_all,
+        region: prior.region.clone(),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::eks::find::{find_association_by_id, list_associations};
 use crate::error::{AwsError, Error};
 use crate::resource::Lookup;
 use crate::schema::{
+    optional_computed,
     boolean, computed, optional, required, string, string_map, string_object_of, Attr,
 };
 use crate::validate;
@@ -41,6 +42,7 @@ pub struct AssociationLookup {
     pub policy: Value<String>,
     pub owner_arn: Value<String>,
     pub tags: Value<StringMap>,
+    pub region: Value<String>,
 }
 
 /// `aws_eks_pod_identity_association` (data source).
@@ -48,7 +50,7 @@ pub struct AssociationLookup {
 pub struct AssociationByServiceAccount;
 
 /// The attributes that name a cluster and, optionally, a service account.
-fn service_account_attributes(filters: bool) -> [Attr; 3] {
+fn service_account_attributes(filters: bool) -> [Attr; 4] {
     let (namespace, service_account) = if filters {
         (
             optional(
@@ -77,6 +79,12 @@ fn service_account_attributes(filters: bool) -> [Attr; 3] {
             .check(validate::cluster_name),
         namespace.check(validate::dns1123_label),
         service_account.check(validate::dns1123_subdomain),
+        optional_computed(
+            "region",
+            string(),
+            "AWS region of the cluster. Defaults to the provider's `region`.",
+        )
+        .check(crate::aws::settings::region_name),
     ]
 }
 
@@ -119,6 +127,14 @@ impl Lookup for AssociationByServiceAccount {
             computed("tags", string_map(), "Tags of the association."),
         ]);
         attributes
+    }
+
+    fn region(config: &Self::State) -> Option<&Value<String>> {
+        Some(&config.region)
+    }
+
+    fn region_mut(config: &mut Self::State) -> Option<&mut Value<String>> {
+        Some(&mut config.region)
     }
 
     async fn read(ctx: &AwsContext, config: AssociationLookup) -> Result<AssociationLookup, Error> {
@@ -204,6 +220,7 @@ pub struct AssociationList {
     pub service_account: Value<String>,
     pub owned_by_addon: Value<bool>,
     pub associations: Value<Vec<AssociationEntry>>,
+    pub region: Value<String>,
 }
 
 /// The add-on named in an add-on's ARN (`arn:aws:eks:REGION:ACCOUNT:addon/CLUSTER/NAME/ID`), the
@@ -240,6 +257,14 @@ impl Lookup for AssociationsOfCluster {
             "The associations, ordered by namespace and service account: `association_id`, `association_arn`, `namespace`, `service_account`, `role_arn`, `target_role_arn`, `owner_arn`, `addon_name`.",
         ));
         attributes
+    }
+
+    fn region(config: &Self::State) -> Option<&Value<String>> {
+        Some(&config.region)
+    }
+
+    fn region_mut(config: &mut Self::State) -> Option<&mut Value<String>> {
+        Some(&mut config.region)
     }
 
     async fn read(ctx: &AwsContext, config: AssociationList) -> Result<AssociationList, Error> {

@@ -9,7 +9,7 @@ use tf_provider::value::{serde_as_vec, Value};
 use tf_provider::AttributePath;
 
 use crate::aws::settings::{
-    is_known_region, AssumeRoleSettings, ProviderSettings, RetryMode, StaticCredentials,
+    check_region, AssumeRoleSettings, ProviderSettings, RetryMode, StaticCredentials,
     TrustCheck, WebIdentitySettings, DEFAULT_MAX_RETRIES,
 };
 use crate::error::Error;
@@ -234,24 +234,9 @@ impl ProviderConfig {
         )
         .unwrap_or(false);
         if let Some(region) = &s.region {
-            let ok = !region.is_empty()
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            let result = if !ok {
-                Err(format!(
-                    "{region:?} is not an AWS region name such as \"eu-west-1\"."
-                ))
-            } else if !s.skip_region_validation
-                && !self.skip_region_validation.is_unknown()
-                && !is_known_region(region)
-            {
-                Err(format!(
-                    "{region:?} is not an AWS region this provider knows, such as \"eu-west-1\" or \"us-east-1\". Check the spelling; for a region newer than this provider (or an endpoint of your own), set skip_region_validation = true."
-                ))
-            } else {
-                Ok(())
-            };
+            // An unknown skip_region_validation may turn out true: only the shape for now.
+            let skip = s.skip_region_validation || self.skip_region_validation.is_unknown();
+            let result = check_region(region, skip);
             p.check(attr("region"), "region", result);
         }
         self.static_credentials(&mut p, phase, &mut s);
