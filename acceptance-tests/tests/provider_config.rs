@@ -520,8 +520,8 @@ fn skip_region_validation_accepts_any_region_name() {
     let stack = stack_with_cluster();
     let tf = Terraform::new(&stack);
     // A region name the provider does not know: configure (GetCallerIdentity, which moto answers
-    // in any region) passes and the EKS call is signed for it (the emulator, which serves one
-    // region only, then refuses it).
+    // in any region) passes and the EKS call is signed for it (the emulator, which serves the AWS
+    // Regions only, then refuses it).
     tf.write_config(&config_with(
         "  region                 = \"xx-future-9\"\n  skip_region_validation = true",
     ));

@@ -1,6 +1,12 @@
 //! The admin interface under `/_emulator/` (no authentication): request log, fault injection,
 //! credentials, and direct manipulation of clusters and add-on-owned associations.
 //!
+//! Clusters, associations, add-ons, add-on faults, service-account tokens and pod identity
+//! sessions belong to the world of one region: the one the optional header
+//! `x-emulator-region` ([`REGION_HEADER`]) names, else the configured region. A name that is
+//! not an AWS Region is refused with 400. The request log, faults, delays and credentials are
+//! the emulator's, across regions.
+//!
 //! - `GET /_emulator/requests`: `{"requests": [...]}`, every EKS API request in arrival order
 //!   ([`RequestRecord`](crate::request_log::RequestRecord)). A request that got no answer at
 //!   all (a `black_hole` fault) is logged once its client closed the connection, with
@@ -44,7 +50,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -56,11 +63,41 @@ use crate::api::parse_body;
 use crate::config::{Credentials, Delays};
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::FaultSpec;
+use crate::regions::is_aws_region;
 use crate::state::Emulator;
 use crate::world::{
     AddonAssociationRequest, AddonFaultSpec, AddonIssue, AddonStatus, AdminClusterRequest,
     MintTokenRequest, PodIdentitySession,
 };
+
+/// The header that names the region whose world an admin call works on.
+pub const REGION_HEADER: &str = "x-emulator-region";
+
+/// The region of an admin call: [`REGION_HEADER`], else the configured region.
+struct AdminRegion(String);
+
+impl FromRequestParts<Arc<Emulator>> for AdminRegion {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        emulator: &Arc<Emulator>,
+    ) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(REGION_HEADER) else {
+            return Ok(AdminRegion(emulator.config.region.clone()));
+        };
+        match value.to_str() {
+            Ok(region) if is_aws_region(region) => Ok(AdminRegion(region.to_owned())),
+            _ => Err(ApiError::new(
+                ErrorKind::BadRequest,
+                format!(
+                    "{REGION_HEADER}: {} is not an AWS Region.",
+                    String::from_utf8_lossy(value.as_bytes())
+                ),
+            )),
+        }
+    }
+}
 
 pub fn router() -> Router<Arc<Emulator>> {
     Router::new()
@@ -117,9 +154,18 @@ async fn clear_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
 }
 
 /// Returns the bare cluster object (not wrapped in `{"cluster": …}`).
-async fn create_cluster(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
-    let result = parse_body::<AdminClusterRequest>(&body)
-        .and_then(|request| emulator.lock().world.create_cluster_as_admin(request));
+async fn create_cluster(
+    State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
+    body: Bytes,
+) -> Response {
+    let result = parse_body::<AdminClusterRequest>(&body).and_then(|request| {
+        emulator
+            .lock()
+            .worlds
+            .of(&region)
+            .create_cluster_as_admin(request)
+    });
     match result {
         Ok(cluster) => Json(cluster).into_response(),
         Err(err) => err.into_response(),
@@ -128,9 +174,10 @@ async fn create_cluster(State(emulator): State<Arc<Emulator>>, body: Bytes) -> R
 
 async fn delete_cluster(
     State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
     Path(name): Path<String>,
 ) -> Response {
-    match emulator.lock().world.remove_cluster_now(&name) {
+    match emulator.lock().worlds.of(&region).remove_cluster_now(&name) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(err) => err.into_response(),
     }
@@ -138,9 +185,10 @@ async fn delete_cluster(
 
 async fn list_associations(
     State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
     Path(name): Path<String>,
 ) -> Response {
-    match emulator.lock().world.associations(&name) {
+    match emulator.lock().worlds.of(&region).associations(&name) {
         Ok(associations) => Json(json!({ "associations": associations })).into_response(),
         Err(err) => err.into_response(),
     }
@@ -149,13 +197,15 @@ async fn list_associations(
 /// Returns the bare association object (not wrapped in `{"association": …}`).
 async fn create_addon_association(
     State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
     Path(name): Path<String>,
     body: Bytes,
 ) -> Response {
     let result = parse_body::<AddonAssociationRequest>(&body).and_then(|request| {
         emulator
             .lock()
-            .world
+            .worlds
+            .of(&region)
             .create_addon_association(&name, request)
     });
     match result {
@@ -164,8 +214,12 @@ async fn create_addon_association(
     }
 }
 
-async fn list_addons(State(emulator): State<Arc<Emulator>>, Path(name): Path<String>) -> Response {
-    match emulator.lock().world.addons(&name) {
+async fn list_addons(
+    State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
+    Path(name): Path<String>,
+) -> Response {
+    match emulator.lock().worlds.of(&region).addons(&name) {
         Ok(addons) => Json(json!({ "addons": addons })).into_response(),
         Err(err) => err.into_response(),
     }
@@ -182,14 +236,17 @@ struct AddonHealthRequest {
 /// Returns the bare add-on object.
 async fn set_addon_health(
     State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
     Path((name, addon)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
     let result = parse_body::<AddonHealthRequest>(&body).and_then(|request| {
-        emulator
-            .lock()
-            .world
-            .set_addon_health(&name, &addon, request.status, request.issues)
+        emulator.lock().worlds.of(&region).set_addon_health(
+            &name,
+            &addon,
+            request.status,
+            request.issues,
+        )
     });
     match result {
         Ok(addon) => Json(addon).into_response(),
@@ -197,17 +254,24 @@ async fn set_addon_health(
     }
 }
 
-async fn add_addon_fault(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+async fn add_addon_fault(
+    State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
+    body: Bytes,
+) -> Response {
     let result = parse_body::<AddonFaultSpec>(&body)
-        .and_then(|spec| emulator.lock().world.add_addon_fault(spec));
+        .and_then(|spec| emulator.lock().worlds.of(&region).add_addon_fault(spec));
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(err) => err.into_response(),
     }
 }
 
-async fn clear_addon_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
-    emulator.lock().world.clear_addon_faults();
+async fn clear_addon_faults(
+    State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
+) -> StatusCode {
+    emulator.lock().worlds.of(&region).clear_addon_faults();
     StatusCode::NO_CONTENT
 }
 
@@ -271,7 +335,7 @@ impl DelaysMs {
 }
 
 async fn get_delays(State(emulator): State<Arc<Emulator>>) -> Response {
-    let delays = emulator.lock().world.delays();
+    let delays = emulator.lock().worlds.delays();
     Json(DelaysMs::of(delays)).into_response()
 }
 
@@ -279,26 +343,33 @@ async fn set_delays(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Respo
     match parse_body::<DelaysMs>(&body) {
         Ok(change) => {
             let mut inner = emulator.lock();
-            let delays = change.apply(inner.world.delays());
-            inner.world.set_delays(delays);
+            let delays = change.apply(inner.worlds.delays());
+            inner.worlds.set_delays(delays);
             Json(DelaysMs::of(delays)).into_response()
         }
         Err(err) => err.into_response(),
     }
 }
 
-async fn mint_token(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+async fn mint_token(
+    State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
+    body: Bytes,
+) -> Response {
     let result = parse_body::<MintTokenRequest>(&body)
-        .and_then(|request| emulator.lock().world.mint_token(request));
+        .and_then(|request| emulator.lock().worlds.of(&region).mint_token(request));
     match result {
         Ok(minted) => Json(minted).into_response(),
         Err(err) => err.into_response(),
     }
 }
 
-async fn list_sessions(State(emulator): State<Arc<Emulator>>) -> Response {
-    let inner = emulator.lock();
-    let sessions: &[PodIdentitySession] = inner.world.sessions();
+async fn list_sessions(
+    State(emulator): State<Arc<Emulator>>,
+    AdminRegion(region): AdminRegion,
+) -> Response {
+    let mut inner = emulator.lock();
+    let sessions: &[PodIdentitySession] = inner.worlds.of(&region).sessions();
     Json(json!({ "sessions": sessions })).into_response()
 }
 

@@ -12,10 +12,12 @@ pub const SECRET_ACCESS_KEY: &str = "podidentity-test-secret-must-never-be-logge
 /// The emulator's default region, and the region of [`crate::client::sdk_config`].
 pub const REGION: &str = "eu-west-1";
 
-/// The account and region the emulated EKS endpoint lives in, and who may call it.
+/// The account the emulated EKS endpoint lives in, its default region, and who may call it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmulatorConfig {
     pub account_id: String,
+    /// The region admin calls work on unless their `x-emulator-region` header names another;
+    /// EKS API requests work on the region they are signed for.
     pub region: String,
     /// Credentials requests may be signed with.
     pub credentials: Vec<Credentials>,

@@ -82,6 +82,9 @@ pub struct AssumeRole<'a> {
     pub policy: Option<&'a str>,
     /// Call as this session (role chaining); `None`: with the emulator's own credentials.
     pub as_session: Option<&'a Session>,
+    /// The region whose STS endpoint EKS calls, and the call is signed for: the region of the
+    /// EKS Auth request.
+    pub region: &'a str,
 }
 
 struct Clients {
@@ -320,21 +323,19 @@ impl IamSts {
                 .set_tags(Some(tags))
                 .set_transitive_tag_keys(Some(transitive));
         }
-        let result = match request.as_session {
-            None => call.send().await,
-            Some(session) => {
-                let credentials = aws_credential_types::Credentials::new(
-                    &session.access_key_id,
-                    &session.secret_access_key,
-                    Some(session.session_token.clone()),
-                    None,
-                    "eks-emulator-role-chain",
-                );
-                let config =
-                    aws_sdk_sts::config::Builder::default().credentials_provider(credentials);
-                call.customize().config_override(config).send().await
-            }
-        };
+        let mut config =
+            aws_sdk_sts::config::Builder::default().region(Region::new(request.region.to_owned()));
+        if let Some(session) = request.as_session {
+            let credentials = aws_credential_types::Credentials::new(
+                &session.access_key_id,
+                &session.secret_access_key,
+                Some(session.session_token.clone()),
+                None,
+                "eks-emulator-role-chain",
+            );
+            config = config.credentials_provider(credentials);
+        }
+        let result = call.customize().config_override(config).send().await;
         let output = result.map_err(|err| {
             let code = err
                 .as_service_error()

@@ -4,8 +4,10 @@
 //! DescribeAddonConfiguration, with add-on-owned associations), and for the EKS Auth API
 //! (`AssumeRoleForPodIdentity`, with service-account tokens minted by the admin interface, trust
 //! policies read from IAM and evaluated by the emulator, credentials from STS). Requests must carry a valid
-//! SigV4 signature made with credentials the emulator knows. An admin interface under
-//! `/_emulator/` shows the requests, injects faults and changes the emulated world directly.
+//! SigV4 signature made with credentials the emulator knows, for an AWS Region: the emulator
+//! keeps one world per region, and each request works on the world of the region it is signed
+//! for. An admin interface under `/_emulator/` shows the requests, injects faults and changes
+//! the emulated worlds directly.
 //!
 //! Clusters (`CREATING`, `DELETING`) and add-ons (`CREATING`, `UPDATING`, `DELETING`) stay in
 //! their transitional states for the [`Delays`] of the configuration, changed at runtime with
@@ -34,6 +36,7 @@ mod iam_sts;
 mod json_schema;
 mod operation;
 pub mod proxy;
+mod regions;
 mod request_log;
 mod sigv4;
 mod state;

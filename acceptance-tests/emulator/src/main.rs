@@ -21,11 +21,13 @@ line once listening, then serves until SIGINT or SIGTERM. Admin endpoints live u
 /_emulator/ (POST /_emulator/service-account-tokens mints the pod tokens AssumeRoleForPodIdentity
 takes; GET /_emulator/pod-identity-sessions lists the credentials it issued).
 
-Every request must carry a SigV4 signature in the emulator's region for the operation's
-service (eks; eks-auth for AssumeRoleForPodIdentity), made with credentials the emulator knows:
+Every request must carry a SigV4 signature for the operation's service (eks; eks-auth for
+AssumeRoleForPodIdentity) in an AWS Region, made with credentials the emulator knows:
 the access key given here, keys added later with POST /_emulator/credentials, and, with
 --sts-endpoint, temporary credentials issued by that STS (moto: point it at moto's URL so that
-credentials from sts:AssumeRole work).
+credentials from sts:AssumeRole work). The emulator keeps one world per region, as the regional
+endpoints do: a request works on the clusters of the region it was signed for. Admin calls work
+on the region of their x-emulator-region header, else on --region.
 
 With --iam-endpoint (moto's URL), Create/UpdatePodIdentityAssociation check that the role
 exists in IAM (InvalidParameterException \"Role provided in the request does not exist\"), and
@@ -37,7 +39,7 @@ The emulator calls IAM and STS with the test credentials (AKIAPODIDENTITYTEST1).
 Options:
   --port N                    port to listen on (default 0: the OS picks one)
   --account-id ID             AWS account id of the emulated endpoint (default 123456789012)
-  --region R                  region the endpoint serves and accepts signatures for
+  --region R                  region of admin calls without x-emulator-region
                               (default eu-west-1)
   --access-key-id KEY         access key id requests may be signed with
                               (default AKIAPODIDENTITYTEST1, the test harness's key)

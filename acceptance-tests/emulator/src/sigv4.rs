@@ -16,6 +16,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::config::Credentials;
 use crate::error::{ApiError, ErrorKind};
+use crate::regions::is_aws_region;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The signing name of the EKS API.
@@ -66,12 +67,12 @@ pub fn parse(headers: &HeaderMap) -> Result<Authorization, ApiError> {
 }
 
 /// Checks what can be checked without the credentials: the `x-amz-date` header, the credential
-/// scope (signed for `service` in `region`) and the clock skew. Returns the signing time.
+/// scope (signed for `service` in an AWS Region, [`is_aws_region`]) and the clock skew. Returns
+/// the signing time.
 pub fn check_scope(
     authorization: &Authorization,
     headers: &HeaderMap,
     service: &str,
-    region: &str,
     now: SystemTime,
 ) -> Result<SystemTime, ApiError> {
     let Some(amz_date) = headers.get("x-amz-date") else {
@@ -85,7 +86,7 @@ pub fn check_scope(
             "Credential should be scoped to correct service: '{service}'. "
         )));
     }
-    if authorization.region != region {
+    if !is_aws_region(&authorization.region) {
         return Err(invalid_signature(
             "Credential should be scoped to a valid region. ",
         ));

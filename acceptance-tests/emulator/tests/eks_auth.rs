@@ -4,7 +4,10 @@
 
 mod common;
 
+use aws_config::retry::RetryConfig;
+use aws_config::Region;
 use aws_credential_types::Credentials;
+use eks_emulator::client::sdk_config_loader;
 use serde_json::{json, Value};
 
 use common::*;
@@ -316,4 +319,69 @@ async fn same_account_targets_need_permissions_only_when_trusting_the_account() 
         "account trust without permissions",
         "permission policies",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pods_get_credentials_in_the_region_of_their_cluster() {
+    const OREGON: &str = "us-west-2";
+    let fixture = setup_pod_identity().await;
+    let oregon_admin = fixture.emulator.admin.in_region(OREGON);
+    oregon_admin.create_cluster("west").expect("Oregon cluster");
+    let in_oregon = |loader: aws_config::ConfigLoader| loader.region(Region::new(OREGON));
+    let oregon_eks = client_with(fixture.emulator.url(), in_oregon).await;
+    let oregon_auth = aws_sdk_eksauth::Client::new(
+        &in_oregon(sdk_config_loader(fixture.emulator.url()))
+            .retry_config(RetryConfig::disabled())
+            .load()
+            .await,
+    );
+    let (_, role_arn) = role("west", &pods_trust(None)).await;
+    let created = oregon_eks
+        .create_pod_identity_association()
+        .cluster_name("west")
+        .namespace("shop")
+        .service_account("cart")
+        .role_arn(&role_arn)
+        .send()
+        .await;
+    let association = expect_association(created, "create in Oregon");
+    let association_arn = association.association_arn().expect("arn");
+    assert!(
+        association_arn.starts_with(&format!("arn:aws:eks:{OREGON}:{ACCOUNT}:")),
+        "{association_arn}"
+    );
+    assert!(fixture
+        .emulator
+        .admin
+        .mint_token("west", "shop", "cart")
+        .is_err());
+    let token = oregon_admin
+        .mint_token("west", "shop", "cart")
+        .expect("token");
+
+    // Called in the configured region, EKS Auth does not know the cluster.
+    let elsewhere = fixture.assume("west", &token).await;
+    expect_error_containing(
+        elsewhere,
+        "assumed in eu-west-1",
+        RESOURCE_NOT_FOUND,
+        &no_cluster_message("west"),
+    );
+
+    let granted = oregon_auth
+        .assume_role_for_pod_identity()
+        .cluster_name("west")
+        .token(&token)
+        .send()
+        .await
+        .expect("credentials in Oregon");
+    let granted_association = granted.pod_identity_association().expect("association");
+    assert_eq!(granted_association.association_arn(), association_arn);
+    let sessions = oregon_admin.pod_identity_sessions().expect("sessions");
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(
+        sessions[0]["sessionTags"]["eks-cluster-arn"],
+        format!("arn:aws:eks:{OREGON}:{ACCOUNT}:cluster/west")
+    );
+    assert!(fixture.sessions().is_empty());
 }

@@ -83,21 +83,22 @@ async fn requests_must_carry_a_sigv4_signature_for_eks_in_the_region() {
         "Credential should be scoped to correct service: 'eks'. "
     );
 
-    let wrong_region = get_with(&authorization("us-east-1/eks"));
-    assert_error(&wrong_region, 403, INVALID_SIGNATURE, "wrong region");
+    let wrong_region = get_with(&authorization("moon-1/eks"));
+    assert_error(&wrong_region, 403, INVALID_SIGNATURE, "not a region");
     assert_eq!(
         json_body(&wrong_region)["message"],
         "Credential should be scoped to a valid region. "
     );
 
-    // The SDK configured for another region signs for it and is refused the same way.
-    let elsewhere = client_with(emulator.url(), |loader| {
-        loader.region(Region::new("us-east-1"))
+    // The SDK configured for a name that is no AWS Region signs for it and is refused the same
+    // way.
+    let nowhere = client_with(emulator.url(), |loader| {
+        loader.region(Region::new("moon-1"))
     })
     .await;
     expect_error_containing(
-        elsewhere.list_clusters().send().await,
-        "wrong region client",
+        nowhere.list_clusters().send().await,
+        "client of no region",
         INVALID_SIGNATURE,
         "valid region",
     );
@@ -437,6 +438,11 @@ async fn request_log_records_who_signed_for_which_region() {
     })
     .await;
     let _ = elsewhere.list_clusters().send().await;
+    let nowhere = client_with(emulator.url(), |loader| {
+        loader.region(Region::new("moon-1"))
+    })
+    .await;
+    let _ = nowhere.list_clusters().send().await;
     let stranger = credentials("AKIAUNKNOWNKEY000001", SECRET_ACCESS_KEY, None);
     let _ = client_signing_as(emulator.url(), stranger)
         .await
@@ -455,7 +461,8 @@ async fn request_log_records_who_signed_for_which_region() {
         signers,
         [
             (200, json!(ACCESS_KEY_ID), json!("eu-west-1")),
-            (403, json!(ACCESS_KEY_ID), json!("us-east-1")),
+            (200, json!(ACCESS_KEY_ID), json!("us-east-1")),
+            (403, json!(ACCESS_KEY_ID), json!("moon-1")),
             (403, json!("AKIAUNKNOWNKEY000001"), json!("eu-west-1")),
         ]
     );

@@ -13,16 +13,19 @@ use super::extract::{JsonBody, Label, QueryParams};
 use super::in_cluster;
 use crate::catalog;
 use crate::error::{ApiError, ErrorKind};
+use crate::regions::SignedRegion;
 use crate::state::{Emulator, Inner};
 use crate::world::{AddonVersionsFilter, CreateAddonRequest, RolesInIam, UpdateAddonRequest};
 
 pub async fn create(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label(cluster): Label<String>,
     JsonBody(request): JsonBody<CreateAddonRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let roles = roles_in_iam(&emulator, request.roles()).await?;
-    let Inner { world, faults, .. } = &mut *emulator.lock();
+    let Inner { worlds, faults, .. } = &mut *emulator.lock();
+    let world = worlds.of(&region);
     let result = world.create_addon(&cluster, request, faults, &roles);
     let addon = in_cluster(&cluster, result)?;
     Ok(Json(json!({ "addon": addon })))
@@ -30,30 +33,42 @@ pub async fn create(
 
 pub async fn list(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label(cluster): Label<String>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let page = query.page();
-    let result = emulator.lock().world.list_addons(&cluster, page);
+    let result = emulator
+        .lock()
+        .worlds
+        .of(&region)
+        .list_addons(&cluster, page);
     in_cluster(&cluster, result).map(Json)
 }
 
 pub async fn describe(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, addon)): Label<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let result = emulator.lock().world.describe_addon(&cluster, &addon);
+    let result = emulator
+        .lock()
+        .worlds
+        .of(&region)
+        .describe_addon(&cluster, &addon);
     let addon = in_cluster(&cluster, result)?;
     Ok(Json(json!({ "addon": addon })))
 }
 
 pub async fn update(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, addon)): Label<(String, String)>,
     JsonBody(request): JsonBody<UpdateAddonRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let roles = roles_in_iam(&emulator, request.roles()).await?;
-    let Inner { world, faults, .. } = &mut *emulator.lock();
+    let Inner { worlds, faults, .. } = &mut *emulator.lock();
+    let world = worlds.of(&region);
     let result = world.update_addon(&cluster, &addon, request, faults, &roles);
     let update = in_cluster(&cluster, result)?;
     Ok(Json(json!({ "update": update })))
@@ -62,6 +77,7 @@ pub async fn update(
 /// `preserve` is a boolean query parameter (`true`/`false`); absent means false.
 pub async fn delete(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, addon)): Label<(String, String)>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
@@ -73,7 +89,8 @@ pub async fn delete(
     };
     let result = emulator
         .lock()
-        .world
+        .worlds
+        .of(&region)
         .delete_addon(&cluster, &addon, preserve);
     let addon = in_cluster(&cluster, result)?;
     Ok(Json(json!({ "addon": addon })))
@@ -81,13 +98,15 @@ pub async fn delete(
 
 pub async fn describe_update(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, update_id)): Label<(String, String)>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let addon = query.value("addonName").filter(|a| !a.is_empty());
     let result = emulator
         .lock()
-        .world
+        .worlds
+        .of(&region)
         .describe_update(&cluster, &update_id, addon);
     let update = in_cluster(&cluster, result)?;
     Ok(Json(json!({ "update": update })))
@@ -95,6 +114,7 @@ pub async fn describe_update(
 
 pub async fn describe_versions(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let value = |key| {
@@ -112,7 +132,11 @@ pub async fn describe_versions(
     };
     let page = query.page();
     let mut inner = emulator.lock();
-    inner.world.describe_addon_versions(&filter, page).map(Json)
+    inner
+        .worlds
+        .of(&region)
+        .describe_addon_versions(&filter, page)
+        .map(Json)
 }
 
 /// Both query parameters are required. The API reference lists InvalidParameterException and

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::extract::{JsonBody, Label, QueryParams};
 use super::in_cluster;
 use crate::error::{ApiError, ErrorKind};
+use crate::regions::SignedRegion;
 use crate::state::{Emulator, Inner};
 use crate::validation::parse_role_arn;
 use crate::world::{Association, CreateAssociationRequest, RoleInIam, UpdateAssociationRequest};
@@ -19,18 +20,21 @@ fn association(result: Result<Association, ApiError>) -> Result<Json<Value>, Api
 
 pub async fn create(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label(cluster): Label<String>,
     JsonBody(request): JsonBody<CreateAssociationRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let role = request.settings.role_arn.as_deref();
     let role_in_iam = role_in_iam(&emulator, role).await?;
-    let Inner { world, faults, .. } = &mut *emulator.lock();
+    let Inner { worlds, faults, .. } = &mut *emulator.lock();
+    let world = worlds.of(&region);
     let result = world.create_association(&cluster, request, faults, role_in_iam);
     association(in_cluster(&cluster, result))
 }
 
 pub async fn list(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label(cluster): Label<String>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
@@ -38,36 +42,50 @@ pub async fn list(
     let namespace = query.value("namespace").filter(|v| !v.is_empty());
     let service_account = query.value("serviceAccount").filter(|v| !v.is_empty());
     let mut inner = emulator.lock();
-    let result = inner
-        .world
-        .list_associations(&cluster, page, namespace, service_account);
+    let result =
+        inner
+            .worlds
+            .of(&region)
+            .list_associations(&cluster, page, namespace, service_account);
     in_cluster(&cluster, result).map(Json)
 }
 
 pub async fn describe(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, id)): Label<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let result = emulator.lock().world.describe_association(&cluster, &id);
+    let result = emulator
+        .lock()
+        .worlds
+        .of(&region)
+        .describe_association(&cluster, &id);
     association(in_cluster(&cluster, result))
 }
 
 pub async fn update(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, id)): Label<(String, String)>,
     JsonBody(request): JsonBody<UpdateAssociationRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let role_in_iam = role_in_iam(&emulator, request.role_arn.as_deref()).await?;
-    let Inner { world, faults, .. } = &mut *emulator.lock();
+    let Inner { worlds, faults, .. } = &mut *emulator.lock();
+    let world = worlds.of(&region);
     let result = world.update_association(&cluster, &id, request, faults, role_in_iam);
     association(in_cluster(&cluster, result))
 }
 
 pub async fn delete(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label((cluster, id)): Label<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let result = emulator.lock().world.delete_association(&cluster, &id);
+    let result = emulator
+        .lock()
+        .worlds
+        .of(&region)
+        .delete_association(&cluster, &id);
     association(in_cluster(&cluster, result))
 }
 

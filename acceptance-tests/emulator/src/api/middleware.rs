@@ -1,4 +1,5 @@
-//! The layers every EKS API request passes, outermost first: the request log, the SigV4 check,
+//! The layers every EKS API request passes, outermost first: the request log, the SigV4 check
+//! (which leaves the region the request was signed for in its extensions, [`SignedRegion`]),
 //! injected faults. They run after routing, so they know the operation; unknown paths pass the
 //! first two as well.
 
@@ -20,6 +21,7 @@ use crate::credentials;
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::Failure;
 use crate::operation::Operation;
+use crate::regions::SignedRegion;
 use crate::request_log::RequestRecord;
 use crate::sigv4::{self, Authorization, SignedRequest};
 use crate::state::Emulator;
@@ -147,7 +149,7 @@ pub async fn check_signature(
     request: Request,
     next: Next,
 ) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(err) => {
@@ -179,7 +181,10 @@ pub async fn check_signature(
         .map_or(sigv4::SERVICE, |operation| operation.signing_name());
     let verified = authenticate(&emulator, &authorization, service, signed).await;
     match verified {
-        Ok(()) => next.run(Request::from_parts(parts, Body::from(body))).await,
+        Ok(()) => {
+            parts.extensions.insert(SignedRegion(authorization.region));
+            next.run(Request::from_parts(parts, Body::from(body))).await
+        }
         Err(error) => error.into_response(),
     }
 }
@@ -190,9 +195,8 @@ async fn authenticate(
     service: &str,
     request: SignedRequest<'_>,
 ) -> Result<(), ApiError> {
-    let region = &emulator.config.region;
     let now = SystemTime::now();
-    let time = sigv4::check_scope(authorization, request.headers, service, region, now)?;
+    let time = sigv4::check_scope(authorization, request.headers, service, now)?;
     let key = &authorization.access_key_id;
     let mut known = emulator.lock().credentials.get(key).cloned();
     if let (None, Some(sts)) = (&known, &emulator.config.sts_endpoint) {

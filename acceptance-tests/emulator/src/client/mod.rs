@@ -8,6 +8,7 @@ mod raw;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
+pub use crate::admin::REGION_HEADER;
 pub use crate::config::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 pub use crate::http::HttpResponse;
 /// The app name in the user agent of the IAM and STS calls the emulator makes, so that a

@@ -35,8 +35,13 @@ pub struct Issued {
     pub session_tags: BTreeMap<String, String>,
 }
 
-/// Evaluates the trust (and, with a target role, the chain) and asks STS for the credentials.
-pub async fn issue(iam_sts: &IamSts, grant: &PodIdentityGrant) -> Result<Issued, ApiError> {
+/// Evaluates the trust (and, with a target role, the chain) and asks the STS of `region` (where
+/// AssumeRoleForPodIdentity was called) for the credentials.
+pub async fn issue(
+    iam_sts: &IamSts,
+    grant: &PodIdentityGrant,
+    region: &str,
+) -> Result<Issued, ApiError> {
     let association = &grant.association;
     let session_tags = if association.disable_session_tags {
         BTreeMap::new()
@@ -69,6 +74,7 @@ pub async fn issue(iam_sts: &IamSts, grant: &PodIdentityGrant) -> Result<Issued,
             // The session policy restricts the credentials the pod gets: the target's, if any.
             policy: association.policy.as_deref().filter(|_| target.is_none()),
             as_session: None,
+            region,
         })
         .await
         .map_err(sts_error)?;
@@ -98,6 +104,7 @@ pub async fn issue(iam_sts: &IamSts, grant: &PodIdentityGrant) -> Result<Issued,
             external_id: chain.external_id,
             policy: association.policy.as_deref(),
             as_session: Some(&first),
+            region,
         })
         .await
         .map_err(sts_error)?;

@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 
 use crate::api::{JsonBody, Label};
 use crate::error::{ApiError, ErrorKind};
+use crate::regions::SignedRegion;
 use crate::state::Emulator;
 use crate::world::{PodIdentitySession, POD_IDENTITY_AUDIENCE};
 
@@ -39,6 +40,7 @@ pub struct AssumeRoleForPodIdentityRequest {
 
 pub async fn assume_role_for_pod_identity(
     State(emulator): State<Arc<Emulator>>,
+    SignedRegion(region): SignedRegion,
     Label(cluster): Label<String>,
     JsonBody(request): JsonBody<AssumeRoleForPodIdentityRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -46,14 +48,18 @@ pub async fn assume_role_for_pod_identity(
         .token
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::invalid_parameter("token is required."))?;
-    let found = emulator.lock().world.pod_identity_grant(&cluster, &token)?;
+    let found = emulator
+        .lock()
+        .worlds
+        .of(&region)
+        .pod_identity_grant(&cluster, &token)?;
     if !emulator.iam_sts.has_iam() {
         return Err(ApiError::new(
             ErrorKind::InternalServer,
             "The emulator was started without IAM (--iam-endpoint): AssumeRoleForPodIdentity cannot read the role's trust policy.",
         ));
     }
-    let issued = grant::issue(&emulator.iam_sts, &found).await?;
+    let issued = grant::issue(&emulator.iam_sts, &found, &region).await?;
 
     let association = &found.association;
     let session = &issued.session;
@@ -78,17 +84,21 @@ pub async fn assume_role_for_pod_identity(
             "expiration": session.expiration,
         },
     });
-    emulator.lock().world.record_session(PodIdentitySession {
-        cluster: cluster.clone(),
-        namespace: found.token.namespace.clone(),
-        service_account: found.token.service_account.clone(),
-        pod_name: found.token.pod_name.clone(),
-        association_id: association.association_id.clone(),
-        role_arn: association.role_arn.clone(),
-        target_role_arn: association.target_role_arn.clone(),
-        assumed_role_arn: session.assumed_role_arn.clone(),
-        access_key_id: session.access_key_id.clone(),
-        session_tags: issued.session_tags,
-    });
+    emulator
+        .lock()
+        .worlds
+        .of(&region)
+        .record_session(PodIdentitySession {
+            cluster: cluster.clone(),
+            namespace: found.token.namespace.clone(),
+            service_account: found.token.service_account.clone(),
+            pod_name: found.token.pod_name.clone(),
+            association_id: association.association_id.clone(),
+            role_arn: association.role_arn.clone(),
+            target_role_arn: association.target_role_arn.clone(),
+            assumed_role_arn: session.assumed_role_arn.clone(),
+            access_key_id: session.access_key_id.clone(),
+            session_tags: issued.session_tags,
+        });
     Ok(Json(body))
 }

@@ -32,10 +32,6 @@ impl World {
         }
     }
 
-    pub fn delays(&self) -> Delays {
-        self.delays
-    }
-
     /// From the next change on; changes under way keep the delay they started with.
     pub fn set_delays(&mut self, delays: Delays) {
         self.delays = delays;
