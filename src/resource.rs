@@ -227,7 +227,9 @@ impl<R: ManagedResource> Managed<R> {
         let mut config = config.clone();
         let mut prior = prior.cloned();
         if let Ok(ctx) = self.configured.get() {
-            problems.0.extend(region::problems(R::region(&config), &ctx).0);
+            problems
+                .0
+                .extend(region::problems(R::region(&config), &ctx).0);
             let ctx = region::context(&ctx, R::region(&config));
             problems.0.extend(R::validate_with_context(&config, &ctx).0);
             // A region left out is the provider's, as if written: planned as such, and a
@@ -235,7 +237,10 @@ impl<R: ManagedResource> Managed<R> {
             // (hashicorp/aws v5's, not refreshed) is in the provider's region.
             if R::region(&config).is_some_and(Value::is_null) {
                 region::fill(R::region_mut(&mut config), &ctx.region);
-                region::fill(R::region_mut(&mut proposed), &ctx.region);
+                // Terraform proposes the prior region; the provider's is the one meant.
+                if let Some(slot) = R::region_mut(&mut proposed) {
+                    *slot = Value::Value(ctx.region.clone());
+                }
                 if let Some(prior) = prior.as_mut() {
                     region::fill(R::region_mut(prior), &ctx.region);
                 }
@@ -572,7 +577,9 @@ impl<L: Lookup> DataSource for LookupDataSource<L> {
     ) -> Option<Self::State<'a>> {
         let mut problems = self.problems(&config);
         let ctx = self.configured.get_or_report(diags)?;
-        problems.0.extend(region::problems(L::region(&config), &ctx).0);
+        problems
+            .0
+            .extend(region::problems(L::region(&config), &ctx).0);
         if !problems.is_empty() {
             report_all(diags, &problems.0);
             return None;

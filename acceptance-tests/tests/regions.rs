@@ -55,8 +55,9 @@ fn blue_and_green_in_two_regions_share_one_role_from_one_provider_block() {
     let blue = associations_in(&stack, REGION, BLUE);
     let green = associations_in(&stack, GREEN_REGION, GREEN);
     assert_eq!((blue.len(), green.len()), (1, 1), "{blue:?} {green:?}");
-    assert!(associations_in(&stack, GREEN_REGION, BLUE).is_empty());
-    assert!(associations_in(&stack, REGION, GREEN).is_empty());
+    // No cluster of the other's name in either region.
+    assert!(admin_in(&stack, GREEN_REGION).associations(BLUE).is_err());
+    assert!(admin_in(&stack, REGION).associations(GREEN).is_err());
     assert_eq!(blue[0]["roleArn"], green[0]["roleArn"]);
 
     // Every request about a cluster was signed for that cluster's region.
@@ -119,7 +120,7 @@ fn green_association(region: Option<&str>) -> String {
 #[test]
 fn an_association_of_another_region_is_imported_with_its_region_suffix() {
     let stack = two_region_stack();
-    stack.create_role("app");
+    stack.create_pod_role("app");
     let tf = Terraform::new(&stack);
     tf.write_config(&green_association(Some(GREEN_REGION)));
     tf.apply();
@@ -157,7 +158,7 @@ fn an_association_of_another_region_is_imported_with_its_region_suffix() {
 #[test]
 fn a_region_is_checked_at_plan_and_a_change_of_region_replaces() {
     let stack = two_region_stack();
-    stack.create_role("app");
+    stack.create_pod_role("app");
     let tf = Terraform::new(&stack);
 
     stack.clear_eks_requests();
@@ -167,7 +168,11 @@ fn a_region_is_checked_at_plan_and_a_change_of_region_replaces() {
         out.contains("Invalid region") && out.contains("\"us-wst-2\" is not an AWS region"),
         "{out}"
     );
-    assert!(stack.eks_requests().is_empty(), "{:?}", stack.eks_requests());
+    assert!(
+        stack.eks_requests().is_empty(),
+        "{:?}",
+        stack.eks_requests()
+    );
 
     tf.write_config(&green_association(Some(GREEN_REGION)));
     tf.apply();
@@ -179,4 +184,46 @@ fn a_region_is_checked_at_plan_and_a_change_of_region_replaces() {
         ["delete", "create"],
         "{actions:?}"
     );
+}
+
+#[test]
+fn a_hashicorp_aws_v6_state_of_another_region_is_taken_over_in_that_region() {
+    let stack = two_region_stack();
+    stack.create_pod_role("app");
+    let tf = Terraform::new(&stack);
+    let config = green_association(Some(GREEN_REGION));
+    tf.write_config(&config);
+    tf.apply();
+
+    // The state as hashicorp/aws v6 writes it: its provider, its attributes (no owner_arn),
+    // and `region`.
+    let path = tf.dir().join("terraform.tfstate");
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+    state["resources"][0]["provider"] =
+        Value::from("provider[\"registry.terraform.io/hashicorp/aws\"]");
+    let attributes = state["resources"][0]["instances"][0]["attributes"]
+        .as_object_mut()
+        .expect("attributes");
+    attributes.remove("owner_arn");
+    assert_eq!(attributes["region"], GREEN_REGION);
+    std::fs::write(&path, state.to_string()).expect("write state");
+    let run = tf.run(&[
+        "state",
+        "replace-provider",
+        "-auto-approve",
+        "registry.terraform.io/hashicorp/aws",
+        "registry.terraform.io/podidentity/podidentity",
+    ]);
+    assert!(run.success(), "{}", run.output());
+
+    // Read where it is (a read in the provider's region would find nothing and plan a create).
+    stack.clear_eks_requests();
+    tf.assert_plan_empty();
+    assert_eq!(
+        signed_regions(&stack, GREEN),
+        BTreeSet::from([GREEN_REGION.to_string()])
+    );
+    let resource = tf.resource("aws_eks_pod_identity_association.green");
+    assert_eq!(resource["region"], GREEN_REGION);
 }

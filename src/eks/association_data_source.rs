@@ -14,8 +14,8 @@ use crate::eks::find::{find_association_by_id, list_associations};
 use crate::error::{AwsError, Error};
 use crate::resource::Lookup;
 use crate::schema::{
-    optional_computed,
-    boolean, computed, optional, required, string, string_map, string_object_of, Attr,
+    boolean, computed, optional, optional_computed, required, string, string_map, string_object_of,
+    Attr,
 };
 use crate::validate;
 use crate::value::{map_value, text, StringMap, ValueStr};

@@ -9,8 +9,8 @@ use tf_provider::value::{serde_as_vec, Value};
 use tf_provider::AttributePath;
 
 use crate::aws::settings::{
-    check_region, AssumeRoleSettings, ProviderSettings, RetryMode, StaticCredentials,
-    TrustCheck, WebIdentitySettings, DEFAULT_MAX_RETRIES,
+    check_region, AssumeRoleSettings, ProviderSettings, RetryMode, StaticCredentials, TrustCheck,
+    WebIdentitySettings, DEFAULT_MAX_RETRIES,
 };
 use crate::error::Error;
 use crate::validate::{attr, iam_role_arn, is_account_id, Problems};
