@@ -8,18 +8,8 @@ use acceptance::harness::{
 };
 use serde_json::json;
 
-/// A configuration that makes terraform configure the provider and call EKS once.
-fn config_with(provider_body: &str) -> String {
-    format!(
-        "{}{}{}",
-        hcl::provider().lines(provider_body),
-        hcl::associations_data_source("all", "shop-blue"),
-        hcl::output(
-            "count",
-            "length(data.aws_eks_pod_identity_associations.all.associations)"
-        )
-    )
-}
+// A configuration that makes terraform configure the provider and call EKS once.
+use hcl::one_eks_call_with_provider as config_with;
 
 /// The STS actions moto received, in order.
 fn sts_actions(stack: &Stack) -> Vec<String> {
@@ -389,14 +379,15 @@ fn assume_role_reaches_sts_through_the_endpoints_block() {
     assert!(sts.contains(&"AssumeRole".to_string()), "{sts:?}");
 }
 
-#[test]
-fn throttling_is_retried_by_the_sdk() {
+/// Two throttled ListPodIdentityAssociations, then an apply with `settings` in the provider
+/// block: the SDK retries both and the apply succeeds.
+fn assert_two_throttles_are_retried(settings: &str) {
     let stack = stack_with_cluster();
     stack.inject_fault(
         json!({"kind": "throttle", "operation": "ListPodIdentityAssociations", "count": 2}),
     );
     let tf = Terraform::new(&stack);
-    tf.write_config(&config_with(""));
+    tf.write_config(&config_with(settings));
     tf.apply();
     let list_calls = stack
         .eks_operations()
@@ -407,6 +398,11 @@ fn throttling_is_retried_by_the_sdk() {
         list_calls >= 3,
         "two throttled attempts, then success: {list_calls}"
     );
+}
+
+#[test]
+fn throttling_is_retried_by_the_sdk() {
+    assert_two_throttles_are_retried("");
 }
 
 #[test]
@@ -445,18 +441,21 @@ fn running_the_binary_by_hand_explains_itself() {
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("terraform-provider-podidentity "));
 }
 
-#[test]
-fn static_credentials_in_the_provider_block_win_over_the_environment() {
+/// An apply with `access_key`, `secret_key` and, if given, `token` in the provider block, and the
+/// environment as `environment` leaves it: every EKS call is signed with the block's key.
+fn assert_signed_with_the_block_key(
+    (key, secret, token): (&str, &str, Option<&str>),
+    environment: impl FnOnce(&mut Terraform),
+) {
     let stack = stack_with_cluster();
-    let (key, secret, token) = ("AKIABLOCKKEY00000001", "block-secret", "block-token");
-    stack.add_eks_credentials(key, secret, Some(token));
+    stack.add_eks_credentials(key, secret, token);
     let mut tf = Terraform::new(&stack);
-    // Credentials of the environment that EKS does not know: if they won, EKS would refuse them.
-    tf.set_env("AWS_ACCESS_KEY_ID", "AKIAWRONGKEY00000001")
-        .set_env("AWS_SECRET_ACCESS_KEY", "wrong-secret");
-    tf.write_config(&config_with(&format!(
-        "  access_key = \"{key}\"\n  secret_key = \"{secret}\"\n  token      = \"{token}\""
-    )));
+    environment(&mut tf);
+    let mut settings = format!("  access_key = \"{key}\"\n  secret_key = \"{secret}\"");
+    if let Some(token) = token {
+        settings.push_str(&format!("\n  token      = \"{token}\""));
+    }
+    tf.write_config(&config_with(&settings));
     tf.apply();
     let requests = stack.eks_requests();
     assert!(!requests.is_empty());
@@ -467,23 +466,23 @@ fn static_credentials_in_the_provider_block_win_over_the_environment() {
 }
 
 #[test]
+fn static_credentials_in_the_provider_block_win_over_the_environment() {
+    let block = ("AKIABLOCKKEY00000001", "block-secret", Some("block-token"));
+    assert_signed_with_the_block_key(block, |tf| {
+        // Credentials of the environment that EKS does not know: if they won, EKS would
+        // refuse them.
+        tf.set_env("AWS_ACCESS_KEY_ID", "AKIAWRONGKEY00000001")
+            .set_env("AWS_SECRET_ACCESS_KEY", "wrong-secret");
+    });
+}
+
+#[test]
 fn static_credentials_work_without_any_in_the_environment() {
-    let stack = stack_with_cluster();
-    let (key, secret) = ("AKIABLOCKKEY00000002", "block-secret-2");
-    stack.add_eks_credentials(key, secret, None);
-    let mut tf = Terraform::new(&stack);
-    tf.unset_env("AWS_ACCESS_KEY_ID")
-        .unset_env("AWS_SECRET_ACCESS_KEY");
-    tf.write_config(&config_with(&format!(
-        "  access_key = \"{key}\"\n  secret_key = \"{secret}\""
-    )));
-    tf.apply();
-    let requests = stack.eks_requests();
-    assert!(!requests.is_empty());
-    assert!(
-        requests.iter().all(|r| r["access_key_id"] == key),
-        "{requests:?}"
-    );
+    let block = ("AKIABLOCKKEY00000002", "block-secret-2", None);
+    assert_signed_with_the_block_key(block, |tf| {
+        tf.unset_env("AWS_ACCESS_KEY_ID")
+            .unset_env("AWS_SECRET_ACCESS_KEY");
+    });
 }
 
 #[test]
@@ -539,22 +538,7 @@ fn skip_region_validation_accepts_any_region_name() {
 
 #[test]
 fn adaptive_retry_mode_is_accepted_and_retries() {
-    let stack = stack_with_cluster();
-    stack.inject_fault(
-        json!({"kind": "throttle", "operation": "ListPodIdentityAssociations", "count": 2}),
-    );
-    let tf = Terraform::new(&stack);
-    tf.write_config(&config_with("  retry_mode = \"adaptive\""));
-    tf.apply();
-    let list_calls = stack
-        .eks_operations()
-        .iter()
-        .filter(|op| *op == "ListPodIdentityAssociations")
-        .count();
-    assert!(
-        list_calls >= 3,
-        "two throttled attempts, then success: {list_calls}"
-    );
+    assert_two_throttles_are_retried("  retry_mode = \"adaptive\"");
 }
 
 #[test]

@@ -11,18 +11,8 @@ use acceptance::harness::{flatten, hcl, Stack, Terraform, ACCOUNT_ID};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-/// A configuration that makes terraform configure the provider and call EKS once.
-fn config_with(provider_body: &str) -> String {
-    format!(
-        "{}{}{}",
-        hcl::provider().lines(provider_body),
-        hcl::associations_data_source("all", "shop-blue"),
-        hcl::output(
-            "count",
-            "length(data.aws_eks_pod_identity_associations.all.associations)"
-        )
-    )
-}
+// A configuration that makes terraform configure the provider and call EKS once.
+use hcl::one_eks_call_with_provider as config_with;
 
 fn stack_with_cluster() -> Stack {
     let stack = Stack::start();

@@ -153,6 +153,20 @@ pub fn output(name: &str, expression: &str) -> Block {
     Block::new(format!("output \"{name}\"")).arg("value", expression)
 }
 
+/// A configuration that makes terraform configure the provider (its block holding
+/// `provider_body`) and call EKS once: the associations of cluster `shop-blue`, counted.
+pub fn one_eks_call_with_provider(provider_body: &str) -> String {
+    format!(
+        "{}{}{}",
+        provider().lines(provider_body),
+        associations_data_source("all", "shop-blue"),
+        output(
+            "count",
+            "length(data.aws_eks_pod_identity_associations.all.associations)"
+        )
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
