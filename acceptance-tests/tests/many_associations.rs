@@ -63,13 +63,11 @@ fn the_in_use_scan_finds_every_association_once_while_eks_throttles() {
     let plan = tf.run(&["plan", "-destroy", "-input=false"]);
     assert!(plan.success(), "{}", plan.output());
     let out = plan.output();
-    assert!(
-        out.contains(&format!(
-            "IAM role shop-shared is in use by {} pod identity association(s)",
-            BLUE + GREEN
-        )),
-        "{out}"
+    let in_use = format!(
+        "IAM role shop-shared is in use by {} pod identity association(s)",
+        BLUE + GREEN
     );
+    assert!(out.contains(&in_use), "{out}");
     let found = occurrences(&out, &users);
     let not_once: Vec<_> = found.iter().filter(|(_, n)| **n != 1).collect();
     assert!(
@@ -84,13 +82,7 @@ fn the_in_use_scan_finds_every_association_once_while_eks_throttles() {
 
     // The destroy itself scans again, still throttled, and refuses.
     let refused = tf.destroy_fails();
-    assert!(
-        refused.contains(&format!(
-            "IAM role shop-shared is in use by {} pod identity association(s)",
-            BLUE + GREEN
-        )),
-        "{refused}"
-    );
+    assert!(refused.contains(&in_use), "{refused}");
 }
 
 #[test]
