@@ -73,7 +73,7 @@ install: deps
 bench: deps venv
 	@$(CARGO) build --quiet --release -p terraform-provider-podidentity
 	@PODIDENTITY_PROVIDER_BIN=$(abspath $(RELEASE_BIN)) PODIDENTITY_VENV=$(abspath $(VENV)) \
-	  $(CARGO) run --quiet --release -p podidentity-acceptance-tests --bin bench
+	  $(CARGO) run --quiet --profile bench-harness -p podidentity-acceptance-tests --bin bench
 
 lint: deps
 	$(CARGO) fmt --all -- --check

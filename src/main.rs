@@ -31,7 +31,12 @@ fn main() -> ExitCode {
     }
     podidentity::logging::init();
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread serves every request: the provider waits on AWS far more than it computes,
+    // Terraform runs on the same cores, and worker threads would cost their start-up before
+    // the handshake and a malloc arena each for the rest of the run. Nothing in the provider
+    // blocks its thread; the two small files read at configuration time (a CA bundle, a web
+    // identity token) are read once.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -10,7 +10,7 @@ use tf_provider::schema::AttributeType;
 use tf_provider::value::Value;
 
 use crate::aws::AwsContext;
-use crate::eks::find::{find_association_by_id, list_associations};
+use crate::eks::find::{find_association_by_id, list_associations, DESCRIBE_CONCURRENCY};
 use crate::error::{AwsError, Error};
 use crate::resource::Lookup;
 use crate::schema::{
@@ -19,9 +19,6 @@ use crate::schema::{
 };
 use crate::validate;
 use crate::value::{map_value, text, StringMap, ValueStr};
-
-/// Describe calls in flight at once when listing a cluster's associations with their roles.
-const DESCRIBE_CONCURRENCY: usize = 8;
 
 // ---------------------------------------------------------------------------------------------
 // aws_eks_pod_identity_association
@@ -292,8 +289,9 @@ async fn list_with_roles(
             format!("Cluster {cluster} does not exist in region {}.", ctx.region),
         )
     })?;
-    // Summaries carry the owner, not the role: filter on the owner first, then describe each, a
-    // few at a time, keeping the order.
+    // Summaries carry the owner, not the role: filter on the owner first, then describe each,
+    // DESCRIBE_CONCURRENCY at a time, in whatever order they answer (a throttled call waits out
+    // its backoff without holding up the others); the list is sorted below.
     let wanted = config.owned_by_addon.as_ref_option().copied();
     let summaries = summaries.into_iter().filter(|summary| {
         let owned = summary.owner_arn().is_some_and(|o| !o.is_empty());
@@ -317,16 +315,26 @@ async fn list_with_roles(
                 }))
             }
         })
-        .buffered(DESCRIBE_CONCURRENCY)
+        .buffer_unordered(DESCRIBE_CONCURRENCY)
         .try_collect()
         .await
         .map_err(|e| Error::aws(context(), e))?;
-    // An association deleted between List and Describe is simply not listed.
+    // An association deleted between List and Describe is simply not listed; one that two
+    // pages both returned is listed once.
     let mut entries: Vec<AssociationEntry> = described.into_iter().flatten().collect();
     entries.sort_by(|a, b| {
-        (a.namespace.as_str(), a.service_account.as_str())
-            .cmp(&(b.namespace.as_str(), b.service_account.as_str()))
+        (
+            a.namespace.as_str(),
+            a.service_account.as_str(),
+            a.association_id.as_str(),
+        )
+            .cmp(&(
+                b.namespace.as_str(),
+                b.service_account.as_str(),
+                b.association_id.as_str(),
+            ))
     });
+    entries.dedup_by(|a, b| a.association_id == b.association_id);
     Ok(AssociationList {
         id: Value::Value(cluster.clone()),
         associations: Value::Value(entries),

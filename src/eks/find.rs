@@ -10,6 +10,13 @@ use crate::error::AwsError;
 /// EKS's page size limit for listings.
 const PAGE_SIZE: i32 = 100;
 
+/// DescribePodIdentityAssociation calls in flight at once when many associations are read
+/// together (the role's in-use scan, the associations data source). EKS publishes no rate for
+/// its read operations, and a throttled call waits out the SDK's backoff (about a second on the
+/// first retry) while holding its slot: with every 10th call throttled, 5,000 associations at
+/// 50 ms a call took 23.6 s at 32 in flight; at 100, a throttled call costs the others little.
+pub const DESCRIBE_CONCURRENCY: usize = 100;
+
 /// One DescribePodIdentityAssociation.
 pub async fn find_association_by_id(
     ctx: &AwsContext,

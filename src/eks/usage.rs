@@ -4,11 +4,14 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::AwsContext;
-use crate::eks::find::{find_association_by_id, list_associations, list_clusters};
+use crate::eks::find::{
+    find_association_by_id, list_associations, list_clusters, DESCRIBE_CONCURRENCY,
+};
 use crate::error::AwsError;
 
-/// Describe calls in flight at once during the scan.
-const SCAN_CONCURRENCY: usize = 8;
+/// Clusters whose associations are listed at once during the scan. Each listing is one page
+/// per 100 associations, so a few at a time keep the describes below fed.
+const LIST_CONCURRENCY: usize = 8;
 
 /// One association that uses the role.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,38 +23,49 @@ pub struct RoleUse {
 }
 
 /// Every association of every cluster of the region whose role or target role is `role_arn`:
-/// ListClusters, then per cluster ListPodIdentityAssociations, then a Describe per association
-/// (summaries carry no role), a bounded number at a time. Sorted by cluster, namespace and
-/// service account.
+/// ListClusters, then ListPodIdentityAssociations of [`LIST_CONCURRENCY`] clusters at a time,
+/// and, as their summaries arrive (they carry no role), a DescribePodIdentityAssociation of
+/// each, [`DESCRIBE_CONCURRENCY`] at a time. Throttled calls are retried by the SDK within
+/// `max_retries`; the first error that outlasts them ends the scan. Sorted by cluster,
+/// namespace and service account; an association a listing returned twice is counted once.
 pub async fn associations_using(
     ctx: &AwsContext,
     role_arn: &str,
 ) -> Result<Vec<RoleUse>, AwsError> {
-    let mut summaries = Vec::new();
-    for cluster in list_clusters(ctx).await? {
-        if let Some(list) = list_associations(ctx, &cluster, None, None).await? {
-            summaries.extend(list.into_iter().map(|s| (cluster.clone(), s)));
-        }
-    }
-    let found: Vec<Option<RoleUse>> = stream::iter(summaries)
-        .map(|(cluster, summary)| async move {
-            let id = summary.association_id().unwrap_or_default().to_string();
+    let clusters = list_clusters(ctx).await?;
+    let summaries = stream::iter(clusters)
+        .map(|cluster| async move {
+            let listed = list_associations(ctx, &cluster, None, None).await?;
+            let summaries = listed.unwrap_or_default().into_iter();
+            let ids: Vec<(String, String)> = summaries
+                .filter_map(|s| {
+                    s.association_id()
+                        .map(|id| (cluster.clone(), id.to_string()))
+                })
+                .collect();
+            Ok::<_, AwsError>(stream::iter(ids).map(Ok::<_, AwsError>))
+        })
+        .buffer_unordered(LIST_CONCURRENCY)
+        .try_flatten();
+    let found: Vec<Option<RoleUse>> = summaries
+        .map_ok(|(cluster, id)| async move {
             let association = find_association_by_id(ctx, &cluster, &id).await?;
             Ok::<_, AwsError>(association.and_then(|a| {
                 let uses = a.role_arn() == Some(role_arn) || a.target_role_arn() == Some(role_arn);
                 uses.then(|| RoleUse {
-                    cluster: cluster.clone(),
                     namespace: a.namespace().unwrap_or_default().to_string(),
                     service_account: a.service_account().unwrap_or_default().to_string(),
                     association_id: id.clone(),
+                    cluster,
                 })
             }))
         })
-        .buffer_unordered(SCAN_CONCURRENCY)
+        .try_buffer_unordered(DESCRIBE_CONCURRENCY)
         .try_collect()
         .await?;
     let mut users: Vec<RoleUse> = found.into_iter().flatten().collect();
     users.sort();
+    users.dedup();
     Ok(users)
 }
 

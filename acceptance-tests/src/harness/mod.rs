@@ -243,6 +243,42 @@ impl Stack {
         ))
     }
 
+    /// `count` associations of `cluster` for `role_arn`, made through the EKS API 16 at a time:
+    /// service accounts `{prefix}-0`, `{prefix}-1`, … in namespaces `ns-0` to `ns-9` (by the
+    /// index's last digit). Returns each association's `namespace/service_account`.
+    pub fn create_associations(
+        &self,
+        cluster: &str,
+        role_arn: &str,
+        prefix: &str,
+        count: usize,
+    ) -> Vec<String> {
+        use futures::stream::{self, StreamExt, TryStreamExt};
+        let names: Vec<(String, String)> = (0..count)
+            .map(|i| (format!("ns-{}", i % 10), format!("{prefix}-{i}")))
+            .collect();
+        let eks = self.eks_api();
+        let client = &eks.client;
+        eks.run(
+            stream::iter(&names)
+                .map(|(namespace, service_account)| {
+                    client
+                        .create_pod_identity_association()
+                        .cluster_name(cluster)
+                        .namespace(namespace)
+                        .service_account(service_account)
+                        .role_arn(role_arn)
+                        .send()
+                })
+                .buffer_unordered(16)
+                .try_collect::<Vec<_>>(),
+        );
+        names
+            .into_iter()
+            .map(|(namespace, service_account)| format!("{namespace}/{service_account}"))
+            .collect()
+    }
+
     /// Every EKS API request the emulator received since the start or the last clear.
     pub fn eks_requests(&self) -> Vec<Value> {
         admin(self.eks_admin.requests())
