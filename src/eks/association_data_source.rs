@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::AttributeType;
 use tf_provider::value::Value;
 
 use crate::aws::AwsContext;
-use crate::eks::find::{find_association_by_id, list_associations, DESCRIBE_CONCURRENCY};
-use crate::error::{AwsError, Error};
+use crate::eks::find::{describe_associations, find_association_by_id, list_associations};
+use crate::error::Error;
 use crate::resource::Lookup;
 use crate::schema::{
     boolean, computed, optional, optional_computed, required, string, string_map, string_object_of,
@@ -290,38 +290,33 @@ async fn list_with_roles(
         )
     })?;
     // Summaries carry the owner, not the role: filter on the owner first, then describe each,
-    // DESCRIBE_CONCURRENCY at a time, in whatever order they answer (a throttled call waits out
-    // its backoff without holding up the others); the list is sorted below.
+    // many at a time and in whatever order they answer (a throttled call waits out its backoff
+    // without holding up the others); the list is sorted below.
     let wanted = config.owned_by_addon.as_ref_option().copied();
     let summaries = summaries.into_iter().filter(|summary| {
         let owned = summary.owner_arn().is_some_and(|o| !o.is_empty());
         wanted.is_none_or(|want| want == owned)
     });
-    let described: Vec<Option<AssociationEntry>> = stream::iter(summaries)
-        .map(|summary| {
-            let cluster = cluster.clone();
-            async move {
-                let id = summary.association_id().unwrap_or_default().to_string();
-                let found = find_association_by_id(ctx, &cluster, &id).await?;
-                Ok::<_, AwsError>(found.map(|a| AssociationEntry {
-                    association_id: text(a.association_id()),
-                    association_arn: text(a.association_arn()),
-                    namespace: text(a.namespace()),
-                    service_account: text(a.service_account()),
-                    role_arn: text(a.role_arn()),
-                    target_role_arn: text(a.target_role_arn()),
-                    owner_arn: text(a.owner_arn()),
-                    addon_name: text(a.owner_arn().and_then(addon_name_of)),
-                }))
-            }
+    let ids = summaries.filter_map(|s| {
+        s.association_id()
+            .map(|id| Ok((cluster.clone(), id.to_string())))
+    });
+    let mut entries = describe_associations(ctx, stream::iter(ids), |_, a| {
+        Some(AssociationEntry {
+            association_id: text(a.association_id()),
+            association_arn: text(a.association_arn()),
+            namespace: text(a.namespace()),
+            service_account: text(a.service_account()),
+            role_arn: text(a.role_arn()),
+            target_role_arn: text(a.target_role_arn()),
+            owner_arn: text(a.owner_arn()),
+            addon_name: text(a.owner_arn().and_then(addon_name_of)),
         })
-        .buffer_unordered(DESCRIBE_CONCURRENCY)
-        .try_collect()
-        .await
-        .map_err(|e| Error::aws(context(), e))?;
+    })
+    .await
+    .map_err(|e| Error::aws(context(), e))?;
     // An association deleted between List and Describe is simply not listed; one that two
     // pages both returned is listed once.
-    let mut entries: Vec<AssociationEntry> = described.into_iter().flatten().collect();
     entries.sort_by(|a, b| {
         (
             a.namespace.as_str(),

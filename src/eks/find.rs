@@ -2,6 +2,7 @@
 //! here, once; callers decide what it means for them.
 
 use aws_sdk_eks::types::{PodIdentityAssociation, PodIdentityAssociationSummary};
+use futures::stream::{Stream, TryStreamExt};
 
 use crate::aws::errors::{from_sdk, none_if_not_found};
 use crate::aws::AwsContext;
@@ -15,7 +16,7 @@ const PAGE_SIZE: i32 = 100;
 /// its read operations, and a throttled call waits out the SDK's backoff (about a second on the
 /// first retry) while holding its slot: with every 10th call throttled, 5,000 associations at
 /// 50 ms a call took 23.6 s at 32 in flight; at 100, a throttled call costs the others little.
-pub const DESCRIBE_CONCURRENCY: usize = 100;
+const DESCRIBE_CONCURRENCY: usize = 100;
 
 /// One DescribePodIdentityAssociation.
 pub async fn find_association_by_id(
@@ -32,6 +33,26 @@ pub async fn find_association_by_id(
         .await
         .map_err(|e| from_sdk("DescribePodIdentityAssociation", e));
     Ok(none_if_not_found(described)?.and_then(|out| out.association))
+}
+
+/// What `keep` makes of each association `ids` names (cluster, association ID), described
+/// [`DESCRIBE_CONCURRENCY`] at a time and in the order they answer; `keep` gets the cluster and
+/// the association, and drops it by answering `None`. One deleted since it was listed is left
+/// out; the first error that outlasts the SDK's retries ends the whole read.
+pub async fn describe_associations<T>(
+    ctx: &AwsContext,
+    ids: impl Stream<Item = Result<(String, String), AwsError>>,
+    keep: impl Fn(String, PodIdentityAssociation) -> Option<T>,
+) -> Result<Vec<T>, AwsError> {
+    let keep = &keep;
+    ids.map_ok(|(cluster, id)| async move {
+        let found = find_association_by_id(ctx, &cluster, &id).await?;
+        Ok(found.and_then(|association| keep(cluster, association)))
+    })
+    .try_buffer_unordered(DESCRIBE_CONCURRENCY)
+    .try_filter_map(|kept| async move { Ok(kept) })
+    .try_collect()
+    .await
 }
 
 /// The association of one service account, if any (ListPodIdentityAssociations with filters).

@@ -4,9 +4,7 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::AwsContext;
-use crate::eks::find::{
-    find_association_by_id, list_associations, list_clusters, DESCRIBE_CONCURRENCY,
-};
+use crate::eks::find::{describe_associations, list_associations, list_clusters};
 use crate::error::AwsError;
 
 /// Clusters whose associations are listed at once during the scan. Each listing is one page
@@ -25,7 +23,7 @@ pub struct RoleUse {
 /// Every association of every cluster of the region whose role or target role is `role_arn`:
 /// ListClusters, then ListPodIdentityAssociations of [`LIST_CONCURRENCY`] clusters at a time,
 /// and, as their summaries arrive (they carry no role), a DescribePodIdentityAssociation of
-/// each, [`DESCRIBE_CONCURRENCY`] at a time. Throttled calls are retried by the SDK within
+/// each, many at a time ([`describe_associations`]). Throttled calls are retried by the SDK within
 /// `max_retries`; the first error that outlasts them ends the scan. Sorted by cluster,
 /// namespace and service account; an association a listing returned twice is counted once.
 pub async fn associations_using(
@@ -33,37 +31,29 @@ pub async fn associations_using(
     role_arn: &str,
 ) -> Result<Vec<RoleUse>, AwsError> {
     let clusters = list_clusters(ctx).await?;
-    let summaries = stream::iter(clusters)
+    let ids = stream::iter(clusters)
         .map(|cluster| async move {
             let listed = list_associations(ctx, &cluster, None, None).await?;
-            let summaries = listed.unwrap_or_default().into_iter();
-            let ids: Vec<(String, String)> = summaries
-                .filter_map(|s| {
-                    s.association_id()
-                        .map(|id| (cluster.clone(), id.to_string()))
-                })
+            let ids: Vec<(String, String)> = listed
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| s.association_id())
+                .map(|id| (cluster.clone(), id.to_string()))
                 .collect();
             Ok::<_, AwsError>(stream::iter(ids).map(Ok::<_, AwsError>))
         })
         .buffer_unordered(LIST_CONCURRENCY)
         .try_flatten();
-    let found: Vec<Option<RoleUse>> = summaries
-        .map_ok(|(cluster, id)| async move {
-            let association = find_association_by_id(ctx, &cluster, &id).await?;
-            Ok::<_, AwsError>(association.and_then(|a| {
-                let uses = a.role_arn() == Some(role_arn) || a.target_role_arn() == Some(role_arn);
-                uses.then(|| RoleUse {
-                    namespace: a.namespace().unwrap_or_default().to_string(),
-                    service_account: a.service_account().unwrap_or_default().to_string(),
-                    association_id: id.clone(),
-                    cluster,
-                })
-            }))
+    let mut users = describe_associations(ctx, ids, |cluster, a| {
+        let uses = a.role_arn() == Some(role_arn) || a.target_role_arn() == Some(role_arn);
+        uses.then(|| RoleUse {
+            namespace: a.namespace().unwrap_or_default().to_string(),
+            service_account: a.service_account().unwrap_or_default().to_string(),
+            association_id: a.association_id().unwrap_or_default().to_string(),
+            cluster,
         })
-        .try_buffer_unordered(DESCRIBE_CONCURRENCY)
-        .try_collect()
-        .await?;
-    let mut users: Vec<RoleUse> = found.into_iter().flatten().collect();
+    })
+    .await?;
     users.sort();
     users.dedup();
     Ok(users)
