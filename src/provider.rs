@@ -26,7 +26,7 @@ use crate::iam::role::PodIdentityRole;
 use crate::iam::role_data_source::RoleByName;
 use crate::resource::{DataSourceType, ResourceType};
 use crate::schema::{
-    block, boolean, number, optional, string, string_list, string_map, string_set,
+    block, boolean, number, optional, string, string_list, string_map, string_set, Attr,
 };
 
 /// Every resource type the provider serves.
@@ -71,57 +71,46 @@ impl PodIdentityProvider {
     }
 }
 
+/// The attributes of a block that assumes a role: `role_arn`, `session_name`, then `proof`
+/// (what the role's trust policy asks for), then `duration`.
+fn role_session_attributes(proof: Attr) -> [Attr; 4] {
+    [
+        optional(
+            "role_arn",
+            string(),
+            "ARN of the role to assume. Required in this block.",
+        ),
+        optional(
+            "session_name",
+            string(),
+            "Session name (2–64 of letters, digits and `_=,.@-`).",
+        ),
+        proof,
+        optional(
+            "duration",
+            string(),
+            "Session length such as `1h` (15m–12h; default 1h).",
+        ),
+    ]
+}
+
 fn provider_schema() -> Schema {
     let assume_role = block(
         "Assume an IAM role before making any call.",
-        &[
-            optional(
-                "role_arn",
-                string(),
-                "ARN of the role to assume. Required in this block.",
-            ),
-            optional(
-                "session_name",
-                string(),
-                "Session name (2–64 of letters, digits and `_=,.@-`).",
-            ),
-            optional(
-                "external_id",
-                string(),
-                "External ID the role's trust policy requires.",
-            ),
-            optional(
-                "duration",
-                string(),
-                "Session length such as `1h` (15m–12h; default 1h).",
-            ),
-        ],
+        &role_session_attributes(optional(
+            "external_id",
+            string(),
+            "External ID the role's trust policy requires.",
+        )),
         vec![],
     );
     let web_identity = block(
         "Assume an IAM role with an OIDC token (`sts:AssumeRoleWithWebIdentity`) before making any call.",
-        &[
-            optional(
-                "role_arn",
-                string(),
-                "ARN of the role to assume. Required in this block.",
-            ),
-            optional(
-                "session_name",
-                string(),
-                "Session name (2–64 of letters, digits and `_=,.@-`).",
-            ),
-            optional(
-                "web_identity_token_file",
-                string(),
-                "File holding the OIDC token, read again each time the credentials are renewed. Required in this block.",
-            ),
-            optional(
-                "duration",
-                string(),
-                "Session length such as `1h` (15m–12h; default 1h).",
-            ),
-        ],
+        &role_session_attributes(optional(
+            "web_identity_token_file",
+            string(),
+            "File holding the OIDC token, read again each time the credentials are renewed. Required in this block.",
+        )),
         vec![],
     );
     let endpoints = block(
