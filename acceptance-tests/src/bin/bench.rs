@@ -261,12 +261,9 @@ fn scale(
     Ok(Scaled { tf, n })
 }
 
-/// The shared role, allowed in the bench clusters, and `n` associations that use it, spread
-/// evenly over the clusters.
+/// The shared role and `n` associations that use it, spread evenly over the bench clusters.
 fn scaled_config(n: usize) -> String {
-    let role = hcl::role("shared")
-        .string("name", &format!("bench-shared-{n}"))
-        .arg("allowed_clusters", r#"["bench-*"]"#);
+    let role = shared_role(n);
     let many = hcl::Block::resource("aws_eks_pod_identity_association", "many")
         .arg("count", n)
         .arg(
@@ -277,6 +274,13 @@ fn scaled_config(n: usize) -> String {
         .string("service_account", "sa-${count.index}")
         .arg("role_arn", "aws_eks_pod_identity_role.shared.arn");
     format!("{}{role}{many}", hcl::provider())
+}
+
+/// The role the `n` associations of [`scaled_config`] share, allowed in the bench clusters.
+fn shared_role(n: usize) -> hcl::Block {
+    hcl::role("shared")
+        .string("name", &format!("bench-shared-{n}"))
+        .arg("allowed_clusters", r#"["bench-*"]"#)
 }
 
 /// `n` `terraform_data` resources holding what the associations of [`scaled_config`] hold.
@@ -309,9 +313,7 @@ fn in_use_scan(stack: &Stack, large: &Scaled, report: &mut Report) -> Result<()>
         "aws_eks_pod_identity_role.shared",
     ]);
     succeed(&moved)?;
-    let role = hcl::role("shared")
-        .string("name", &format!("bench-shared-{}", large.n))
-        .arg("allowed_clusters", r#"["bench-*"]"#);
+    let role = shared_role(large.n);
     common.write_config(&format!("{}{role}", hcl::provider()));
 
     let expected = format!("is in use by {} pod identity association(s)", large.n);
