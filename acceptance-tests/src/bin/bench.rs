@@ -36,6 +36,8 @@ const SCAN_CLUSTERS: usize = 50;
 const SCAN_PER_CLUSTER: usize = 100;
 const DATA_SOURCE_ASSOCIATIONS: usize = 1_000;
 const APPLY_ASSOCIATIONS: usize = 200;
+/// How long the apply that sets up the associations of a scale scenario may take.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 /// Each apply is measured this many times; the median counts.
 const APPLY_RUNS: usize = 3;
 
@@ -222,7 +224,12 @@ fn scale(
         base_plan.as_secs_f64()
     );
 
-    succeed(&tf.run(&["apply", "-auto-approve", "-input=false", "-parallelism=50"]))?;
+    // Creating 5,000 associations takes Terraform about 4.5 minutes on 2 cores, close to the
+    // harness's usual limit for one command.
+    succeed(&tf.run_for_up_to(
+        SETUP_TIMEOUT,
+        &["apply", "-auto-approve", "-input=false", "-parallelism=50"],
+    ))?;
     stack.clear_eks_requests();
     stack.moto.clear_requests()?;
     let (refresh_wall, refresh_rss) = with_peak_rss(bin, || tf.run(&["plan", "-input=false"]))?;

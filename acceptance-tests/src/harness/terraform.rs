@@ -277,6 +277,14 @@ impl Terraform {
         self.try_start(args, None)?.try_wait_for_exit()
     }
 
+    /// Like [`Self::run`], for a command known to take longer than [`COMMAND_TIMEOUT`] (the
+    /// benchmark's apply of thousands of resources): it may take up to `timeout`.
+    pub fn run_for_up_to(&self, timeout: Duration, args: &[&str]) -> TfRun {
+        self.try_start(args, None)
+            .and_then(|running| running.try_wait_for_exit_within(timeout))
+            .unwrap_or_else(|e| panic!("terraform {}: {e:#}", args.join(" ")))
+    }
+
     /// `terraform console` fed `input` (one expression per line), as a person types it.
     pub fn console(&self, input: &str) -> TfRun {
         self.try_start(&["console"], Some(input))
@@ -544,16 +552,20 @@ impl Running {
             .unwrap_or_else(|e| panic!("terraform {args}: {e:#}"))
     }
 
-    fn try_wait_for_exit(mut self) -> Result<TfRun> {
+    fn try_wait_for_exit(self) -> Result<TfRun> {
+        self.try_wait_for_exit_within(COMMAND_TIMEOUT)
+    }
+
+    fn try_wait_for_exit_within(mut self, timeout: Duration) -> Result<TfRun> {
         let started = Instant::now();
         let status = loop {
             if let Some(status) = self.child.try_wait()? {
                 break status;
             }
-            if started.elapsed() > COMMAND_TIMEOUT {
+            if started.elapsed() > timeout {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                bail!("timed out after {COMMAND_TIMEOUT:?}");
+                bail!("timed out after {timeout:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
         };
