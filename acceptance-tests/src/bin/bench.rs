@@ -205,7 +205,7 @@ fn scale(
     // terraform_data is Terraform's own: the configuration names no provider.
     baseline.write_file("main.tf", &terraform_data_config(n));
     let base_plan = timed(|| baseline.run(&["plan", "-input=false"]))?;
-    succeed(&baseline.run(&["apply", "-auto-approve", "-input=false", "-parallelism=50"]))?;
+    set_up(&baseline)?;
     let base_refresh = timed(|| baseline.run(&["plan", "-input=false"]))?;
 
     let tf = Terraform::new(stack);
@@ -224,12 +224,7 @@ fn scale(
         base_plan.as_secs_f64()
     );
 
-    // Creating 5,000 associations takes Terraform about 4.5 minutes on 2 cores, close to the
-    // harness's usual limit for one command.
-    succeed(&tf.run_for_up_to(
-        SETUP_TIMEOUT,
-        &["apply", "-auto-approve", "-input=false", "-parallelism=50"],
-    ))?;
+    set_up(&tf)?;
     stack.clear_eks_requests();
     stack.moto.clear_requests()?;
     let (refresh_wall, refresh_rss) = with_peak_rss(bin, || tf.run(&["plan", "-input=false"]))?;
@@ -281,6 +276,16 @@ fn scaled_config(n: usize) -> String {
         .string("service_account", "sa-${count.index}")
         .arg("role_arn", "aws_eks_pod_identity_role.shared.arn");
     format!("{}{role}{many}", hcl::provider())
+}
+
+/// Apply what a scale scenario refreshes. Terraform itself takes minutes to apply 5,000
+/// resources on 2 cores, even `terraform_data`: longer than the harness's usual limit for one
+/// command.
+fn set_up(tf: &Terraform) -> Result<()> {
+    succeed(&tf.run_for_up_to(
+        SETUP_TIMEOUT,
+        &["apply", "-auto-approve", "-input=false", "-parallelism=50"],
+    ))
 }
 
 /// The role the `n` associations of [`scaled_config`] share, allowed in the bench clusters.
