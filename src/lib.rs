@@ -16,6 +16,7 @@ pub mod provider;
 pub mod resource;
 pub mod rules;
 pub mod schema;
+pub mod server_tls;
 pub mod tags;
 pub mod trust;
 pub mod validate;

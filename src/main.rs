@@ -23,7 +23,9 @@ fn main() -> ExitCode {
 
     // tf-provider's gRPC server (ring) and the AWS SDK's HTTPS client both use rustls 0.23,
     // which refuses to pick a crypto provider by itself once more than one could be linked in.
-    if rustls::crypto::ring::default_provider()
+    // The server's is ring's with its key loaded in the background (see `server_tls`); the SDK
+    // names ring's itself.
+    if podidentity::server_tls::crypto_provider()
         .install_default()
         .is_err()
     {
