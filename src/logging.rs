@@ -23,7 +23,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
-use crate::lifecycle::{stop_signal, StopRequestLayer};
+use crate::lifecycle::{stop_signal, StopRequestLayer, StopSignal};
 
 /// The level Terraform asked for, if any.
 pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Option<Level> {
@@ -101,17 +101,21 @@ pub fn init() {
         std::env::var("TF_LOG").ok().as_deref(),
     );
     redact::remember_environment();
-    let hclog = level.map(|level| {
-        tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .event_format(HclogFormat)
-            .with_filter(targets(level))
-    });
-    let stop = StopRequestLayer(stop_signal().clone()).with_filter(StopRequestLayer::filter());
-    let _ = tracing_subscriber::registry()
-        .with(hclog)
-        .with(stop)
-        .try_init();
+    let _ = subscriber(level, stop_signal().clone()).try_init();
+}
+
+/// The subscriber [`init`] installs, for `level` (none: no log lines).
+fn subscriber(level: Option<Level>, stop: StopSignal) -> impl Subscriber + Send + Sync {
+    // With no level, a filter that enables nothing rather than no layer: a missing (`None`)
+    // layer is interested in everything, and the registry would then record every span the
+    // SDK opens (several per AWS call) for no one to read: 8% of the provider's CPU time
+    // refreshing 1,000 associations.
+    let hclog = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .event_format(HclogFormat)
+        .with_filter(level.map_or_else(Targets::new, targets));
+    let stop = StopRequestLayer(stop).with_filter(StopRequestLayer::filter());
+    tracing_subscriber::registry().with(hclog).with(stop)
 }
 
 /// Formats one event as one hclog JSON line.
@@ -225,6 +229,44 @@ impl FieldCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a span of `target` would be recorded under the subscriber for `level`.
+    fn records_span(level: Option<Level>, target: &'static str) -> bool {
+        tracing::subscriber::with_default(subscriber(level, StopSignal::default()), || {
+            // One callsite per target: a span macro's target must be a constant.
+            let span = match target {
+                "aws_smithy_runtime::client::orchestrator" => {
+                    tracing::info_span!(target: "aws_smithy_runtime::client::orchestrator", "invoke")
+                }
+                "tower_http::trace::make_span" => {
+                    tracing::debug_span!(target: "tower_http::trace::make_span", "request")
+                }
+                _ => unreachable!("no callsite for {target}"),
+            };
+            !span.is_disabled()
+        })
+    }
+
+    #[test]
+    fn without_a_level_the_sdks_spans_are_not_recorded() {
+        assert!(!records_span(
+            None,
+            "aws_smithy_runtime::client::orchestrator"
+        ));
+        assert!(records_span(
+            Some(Level::TRACE),
+            "aws_smithy_runtime::client::orchestrator"
+        ));
+    }
+
+    #[test]
+    fn the_request_spans_the_stop_layer_reads_are_recorded_at_every_level() {
+        assert!(records_span(None, "tower_http::trace::make_span"));
+        assert!(records_span(
+            Some(Level::WARN),
+            "tower_http::trace::make_span"
+        ));
+    }
 
     #[test]
     fn provider_level_wins_over_global_level() {
