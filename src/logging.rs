@@ -230,42 +230,32 @@ impl FieldCollector {
 mod tests {
     use super::*;
 
-    /// Whether a span of `target` would be recorded under the subscriber for `level`.
-    fn records_span(level: Option<Level>, target: &'static str) -> bool {
+    /// Whether the span `open` opens is recorded under the subscriber for `level`.
+    fn recorded(level: Option<Level>, open: impl FnOnce() -> tracing::Span) -> bool {
         tracing::subscriber::with_default(subscriber(level, StopSignal::default()), || {
-            // One callsite per target: a span macro's target must be a constant.
-            let span = match target {
-                "aws_smithy_runtime::client::orchestrator" => {
-                    tracing::info_span!(target: "aws_smithy_runtime::client::orchestrator", "invoke")
-                }
-                "tower_http::trace::make_span" => {
-                    tracing::debug_span!(target: "tower_http::trace::make_span", "request")
-                }
-                _ => unreachable!("no callsite for {target}"),
-            };
-            !span.is_disabled()
+            !open().is_disabled()
         })
+    }
+
+    fn sdk_span() -> tracing::Span {
+        tracing::info_span!(target: "aws_smithy_runtime::client::orchestrator", "invoke")
+    }
+
+    /// A request span as tower-http's trace layer opens it for each gRPC request.
+    fn request_span() -> tracing::Span {
+        tracing::debug_span!(target: "tower_http::trace::make_span", "request")
     }
 
     #[test]
     fn without_a_level_the_sdks_spans_are_not_recorded() {
-        assert!(!records_span(
-            None,
-            "aws_smithy_runtime::client::orchestrator"
-        ));
-        assert!(records_span(
-            Some(Level::TRACE),
-            "aws_smithy_runtime::client::orchestrator"
-        ));
+        assert!(!recorded(None, sdk_span));
+        assert!(recorded(Some(Level::TRACE), sdk_span));
     }
 
     #[test]
     fn the_request_spans_the_stop_layer_reads_are_recorded_at_every_level() {
-        assert!(records_span(None, "tower_http::trace::make_span"));
-        assert!(records_span(
-            Some(Level::WARN),
-            "tower_http::trace::make_span"
-        ));
+        assert!(recorded(None, request_span));
+        assert!(recorded(Some(Level::WARN), request_span));
     }
 
     #[test]
