@@ -16,14 +16,6 @@ fn throttle_every_tenth_call(stack: &Stack) {
     stack.inject_fault(json!({"kind": "throttle", "forever": true, "fraction": 0.1}));
 }
 
-fn throttled_calls(stack: &Stack) -> usize {
-    stack
-        .eks_requests()
-        .iter()
-        .filter(|r| r["status"] == 429)
-        .count()
-}
-
 /// How many times each of `lines` occurs in `text`.
 fn occurrences<'a>(text: &str, lines: &'a [String]) -> BTreeMap<&'a str, usize> {
     lines
@@ -76,7 +68,7 @@ fn the_in_use_scan_finds_every_association_once_while_eks_throttles() {
     );
     assert!(!out.contains("/other-"), "{out}");
     assert!(
-        throttled_calls(&stack) > 0,
+        stack.throttled_eks_requests() > 0,
         "the scan met no throttling: the test proves nothing"
     );
 
@@ -109,7 +101,7 @@ fn the_associations_data_source_lists_every_association_once_while_eks_throttles
     stack.clear_eks_requests();
     tf.apply();
     assert!(
-        throttled_calls(&stack) > 0,
+        stack.throttled_eks_requests() > 0,
         "the listing met no throttling: the test proves nothing"
     );
 

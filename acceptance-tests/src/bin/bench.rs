@@ -351,11 +351,10 @@ fn in_use_scan(stack: &Stack, large: &Scaled, report: &mut Report) -> Result<()>
                 plan.output()
             );
         }
-        let requests = stack.eks_requests();
-        let throttled = requests.iter().filter(|r| r["status"] == 429).count();
         println!(
-            "  {} EKS calls, {throttled} throttled; the warning names all {} associations",
-            requests.len(),
+            "  {} EKS calls, {} throttled; the warning names all {} associations",
+            stack.eks_requests().len(),
+            stack.throttled_eks_requests(),
             large.n
         );
         report.at_most(

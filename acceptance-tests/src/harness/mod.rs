@@ -292,6 +292,14 @@ impl Stack {
             .collect()
     }
 
+    /// How many of [`Self::eks_requests`] the emulator answered with a throttling error (429).
+    pub fn throttled_eks_requests(&self) -> usize {
+        self.eks_requests()
+            .iter()
+            .filter(|r| r["status"] == 429)
+            .count()
+    }
+
     pub fn clear_eks_requests(&self) {
         admin(self.eks_admin.clear_requests())
     }
