@@ -214,36 +214,28 @@ fn scale(
 
     let tf = Terraform::new(stack);
     tf.write_config(&scaled_config(n));
-    let (plan_wall, plan_rss) = with_peak_rss(bin, || tf.run(&["plan", "-input=false"]))?;
-    report.at_most(
-        format!("plan of 1 role + {n} associations: provider peak RSS"),
-        plan_rss as f64 / 1e6,
-        rss_limit_mb,
-        "MB",
-    );
-    println!(
-        "  terraform plan {:.2} s, {:.1} x the {:.2} s of {n} terraform_data resources measured in this run",
-        plan_wall.as_secs_f64(),
-        plan_wall.as_secs_f64() / base_plan.as_secs_f64(),
-        base_plan.as_secs_f64()
-    );
+    let measure = |what: &str, baseline: Duration, report: &mut Report| -> Result<()> {
+        let (wall, rss) = with_peak_rss(bin, || tf.run(&["plan", "-input=false"]))?;
+        report.at_most(
+            format!("{what} of 1 role + {n} associations: provider peak RSS"),
+            rss as f64 / 1e6,
+            rss_limit_mb,
+            "MB",
+        );
+        println!(
+            "  terraform plan {:.2} s, {:.1} x the {:.2} s of {n} terraform_data resources measured in this run",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / baseline.as_secs_f64(),
+            baseline.as_secs_f64()
+        );
+        Ok(())
+    };
+    measure("plan", base_plan, report)?;
 
     set_up(&tf)?;
     stack.clear_eks_requests();
     stack.moto.clear_requests()?;
-    let (refresh_wall, refresh_rss) = with_peak_rss(bin, || tf.run(&["plan", "-input=false"]))?;
-    report.at_most(
-        format!("refresh of 1 role + {n} associations: provider peak RSS"),
-        refresh_rss as f64 / 1e6,
-        rss_limit_mb,
-        "MB",
-    );
-    println!(
-        "  terraform plan {:.2} s, {:.1} x the {:.2} s of {n} terraform_data resources measured in this run",
-        refresh_wall.as_secs_f64(),
-        refresh_wall.as_secs_f64() / base_refresh.as_secs_f64(),
-        base_refresh.as_secs_f64()
-    );
+    measure("refresh", base_refresh, report)?;
 
     let eks_ops = count(stack.eks_operations());
     let iam_ops = count(stack.moto.actions("iam")?);
